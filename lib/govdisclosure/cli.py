@@ -1,0 +1,94 @@
+"""The ``govdisclosure`` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import pandas as pd
+
+from . import __version__
+from .errors import GovDisclosureError
+from .export import UnsupportedFormat, check_output, write_table
+from .model import TIDY_COLUMNS
+from .parse import load_report
+from .readers import SUPPORTED_SUFFIXES
+
+EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
+
+
+def discover(paths: Iterable[str]) -> list[Path]:
+    """Files named, and report files under folders named (sorted), in order."""
+    found: list[Path] = []
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*")
+                            if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith("."))
+        else:
+            found.append(path)
+    return found
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    try:
+        out = check_output(args.output)
+    except UnsupportedFormat as exc:
+        _err(f"error: {exc}")
+        return EXIT_UNREADABLE
+    frames: list[pd.DataFrame] = []
+    failed = 0
+    files = discover(args.files)
+    for path in files:
+        try:
+            report = load_report(path)
+        except GovDisclosureError as exc:
+            failed += 1
+            _err(f"error: {exc}")
+            continue
+        frames.append(report.tidy())
+        ambiguous = sum(1 for c in report.cell_list if c.state == "ambiguous")
+        missing = ",".join(report.missing_tables)
+        _err(f"read {path}: {report.agency} {report.year} ({report.template} template), "
+             f"{len(report.cell_list)} cells" + (f", {ambiguous} ambiguous" if ambiguous else "")
+             + (f", missing {missing}" if missing else ""))
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=TIDY_COLUMNS)
+    write_table(table, out)
+    _err(f"wrote {len(table)} cells of {len(frames)} report(s) to {out}"
+         + (f"; {failed} of {len(files)} file(s) could not be read" if failed else ""))
+    return EXIT_UNREADABLE if failed else EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="govdisclosure",
+        description="Read, check and report on 政府信息公开工作年度报告 (government information-disclosure annual reports).")
+    parser.add_argument("--version", action="version", version=f"govdisclosure {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("parse", help="read reports into the tidy cell table (CSV, Parquet or JSON)")
+    p.add_argument("files", nargs="+", metavar="FILE", help="report files, or folders to search")
+    p.add_argument("-o", "--output", required=True, metavar="OUT",
+                   help="output file: .csv, .parquet or .json")
+    p.set_defaults(func=cmd_parse)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""Write tables to CSV, Parquet, JSON or Excel, chosen by the output file's extension."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+FORMATS = {".csv": "CSV", ".parquet": "Parquet", ".json": "JSON", ".xlsx": "Excel"}
+
+
+class UnsupportedFormat(ValueError):
+    pass
+
+
+def check_output(path: str | Path, allowed: tuple[str, ...] = (".csv", ".parquet", ".json")) -> Path:
+    out = Path(path)
+    if out.suffix.lower() not in allowed:
+        raise UnsupportedFormat(f"{out}: expected an output file ending in {', '.join(allowed)}, "
+                                f"found '{out.suffix or 'no extension'}'")
+    return out
+
+
+def atomic_path(path: Path):
+    """A temporary path beside ``path``; rename it over ``path`` when done (no half-written file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(handle)
+    return Path(name)
+
+
+def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``frame`` in the format named by ``path``'s extension, atomically."""
+    out = check_output(path, tuple(FORMATS))
+    tmp = atomic_path(out)
+    try:
+        suffix = out.suffix.lower()
+        if suffix == ".csv":
+            # utf-8-sig: Excel opens Chinese CSV correctly only with the byte-order mark
+            frame.to_csv(tmp, index=False, encoding="utf-8-sig")
+        elif suffix == ".parquet":
+            frame.to_parquet(tmp, index=False)
+        elif suffix == ".json":
+            frame.to_json(tmp, orient="records", force_ascii=False, indent=1)
+        elif suffix == ".xlsx":
+            frame.to_excel(tmp, index=False, engine="openpyxl")
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return out

@@ -1,0 +1,50 @@
+"""What every reader returns: the report as a list of lines, tables kept as rows of cells."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(slots=True)
+class Line:
+    """One line of a report.
+
+    ``cells`` has one element for a line of prose (or of text whose table structure was
+    lost), and one element per cell for a row of a real table (an HTML ``<tr>``, a Markdown
+    pipe row, a tab-separated line).  ``loc`` says where the line was printed; ``cell_locs``
+    where each cell was, for rows.
+    """
+
+    cells: list[str]
+    loc: str
+    is_row: bool = False
+    cell_locs: list[str] | None = None
+
+    @property
+    def text(self) -> str:
+        return "\t".join(self.cells) if self.is_row else self.cells[0]
+
+
+@dataclass
+class Document:
+    """A report file read into lines, with what the reader learnt about the file."""
+
+    path: str
+    format: str  # text | html | markdown | pdf | docx
+    lines: list[Line]
+    sha256: str
+    encoding: str | None = None
+    fields: dict[str, str] = field(default_factory=dict)  # crawler header / HTML meta fields
+    # The crawler dropped consecutive duplicate lines (so equal neighbouring cells collapsed).
+    dropped_repeats: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def display_path(path: str | Path) -> str:
+    return str(path)

@@ -1,0 +1,59 @@
+"""Word (.docx) reports: paragraphs and tables in document order, read with python-docx.
+
+A merged cell appears once per row it covers in python-docx; horizontally repeated copies
+are dropped (a cell is given once), vertically merged label cells are carried down like
+``rowspan`` cells in HTML.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from ..errors import ReportReadError
+from .document import Document, Line
+
+
+def read_docx(data: bytes, path: str, sha256: str) -> Document:
+    try:
+        import docx
+        from docx.table import Table
+        from docx.text.paragraph import Paragraph
+    except ImportError as exc:  # pragma: no cover - a dependency of the package
+        raise ReportReadError(path, "python-docx installed to read DOCX", "it is missing",
+                              "pip install python-docx") from exc
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise ReportReadError(path, "a Word document (.docx)", f"a damaged file ({type(exc).__name__})") from exc
+    lines: list[Line] = []
+    fields: dict[str, str] = {}
+    title = (document.core_properties.title or "").strip()
+    if title:
+        fields["标题"] = title
+    paragraph_number = 0
+    table_number = 0
+    for block in document.element.body.iterchildren():
+        tag = block.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            paragraph_number += 1
+            text = Paragraph(block, document).text.strip()
+            if text:
+                lines.append(Line([text], f"paragraph {paragraph_number}"))
+        elif tag == "tbl":
+            table_number += 1
+            table = Table(block, document)
+            for r, row in enumerate(table.rows, start=1):
+                loc = f"table {table_number} row {r}"
+                cells: list[str] = []
+                locs: list[str] = []
+                previous = None
+                for c, cell in enumerate(row.cells, start=1):
+                    if cell._tc is previous:
+                        continue  # a horizontally merged cell, already given
+                    previous = cell._tc
+                    cells.append(" ".join(p.text for p in cell.paragraphs).strip())
+                    locs.append(f"{loc} cell {c}")
+                if cells:
+                    lines.append(Line(cells, loc, True, locs))
+    return Document(path, "docx", lines, sha256, None, fields)

@@ -1,0 +1,173 @@
+"""HTML pages as government sites serve them.
+
+Seen in real reports: site navigation, search forms and scripts around the article; hidden
+metadata tables; layout tables that contain the article; Word-exported paragraphs with
+hundreds of characters of inline style and numbers split across ``<span>``s; tables with
+``rowspan``/``colspan``; ``&nbsp;`` in empty cells; one table split across several
+``<table>`` elements.  lxml parses the page; this module walks it once, turning block
+elements into lines of text and every data table (one with no table inside it) into rows
+of cells.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from ..errors import ReportReadError
+from .document import Document, Line
+
+_SKIP = frozenset({"script", "style", "noscript", "template", "head", "select", "option", "button",
+                   "textarea", "iframe", "object", "svg", "map", "input"})
+_BLOCK = frozenset({"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "section",
+                    "article", "header", "footer", "nav", "aside", "blockquote", "center", "dl",
+                    "dt", "dd", "form", "pre", "hr", "address", "figure", "figcaption", "main",
+                    "body", "html", "table", "tr", "td", "th", "tbody", "thead", "tfoot",
+                    "caption"})
+_SPACES = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
+_NUMERIC = re.compile(r"^[+\-]?\d+(?:\.\d+)?$")
+_META_FIELDS = {"articletitle": "标题", "pubdate": "发布时间", "contentsource": "发布机构"}
+
+
+def _clean(text: str) -> str:
+    return _SPACES.sub(" ", text).strip()
+
+
+def _is_hidden(el) -> bool:
+    if el.get("hidden") is not None:
+        return True
+    style = el.get("style")
+    if style and "display" in style:
+        compact = style.replace(" ", "").lower()
+        return "display:none" in compact
+    return False
+
+
+def _cell_text(cell) -> str:
+    parts: list[str] = []
+    for node in cell.iter():
+        tag = node.tag if isinstance(node.tag, str) else None
+        if node is not cell and (tag in _SKIP or (tag and _is_hidden(node))):
+            continue
+        if tag and node.text:
+            parts.append(node.text)
+        if node is not cell and node.tail:
+            parts.append(node.tail)
+    return _clean("".join(parts))
+
+
+def table_rows(table, table_number: int) -> list[Line]:
+    """Rows of one data table, ``rowspan`` label cells carried down, ``colspan`` cells once."""
+    rows = table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
+    carried: dict[int, list] = {}  # column -> [rows left, text, width]
+    lines: list[Line] = []
+    for r, tr in enumerate(rows, start=1):
+        placed: list[tuple[int, str, bool]] = []  # (column, text, carried)
+        occupied = {}
+        for col, (left, text, width) in list(carried.items()):
+            for c in range(col, col + width):
+                occupied[c] = True
+            if not _NUMERIC.match(text):
+                placed.append((col, text, True))
+            if left <= 1:
+                del carried[col]
+            else:
+                carried[col][0] = left - 1
+        col = 0
+        for cell in tr:
+            if not isinstance(cell.tag, str) or cell.tag.lower() not in ("td", "th"):
+                continue
+            while occupied.get(col):
+                col += 1
+            try:
+                width = max(1, int(cell.get("colspan") or 1))
+                span = max(1, int(cell.get("rowspan") or 1))
+            except ValueError:
+                width, span = 1, 1
+            text = _cell_text(cell)
+            placed.append((col, text, False))
+            if span > 1:
+                carried[col] = [span - 1, text, width]
+            col += width
+        placed.sort(key=lambda item: item[0])
+        if not placed:
+            continue
+        loc = f"table {table_number} row {r}"
+        cells = [text for _, text, _ in placed]
+        cell_locs = [f"{loc} cell {c + 1}" + (" (rowspan)" if was_carried else "")
+                     for c, _, was_carried in placed]
+        lines.append(Line(cells, loc, True, cell_locs))
+    return lines
+
+
+def _meta_fields(root) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for meta in root.iter("meta"):
+        name = (meta.get("name") or "").lower()
+        if name in _META_FIELDS and meta.get("content"):
+            fields.setdefault(_META_FIELDS[name], _clean(meta.get("content")))
+    title = root.find(".//title")
+    if title is not None and title.text and "标题" not in fields:
+        fields["标题"] = _clean(title.text).split("_")[0]
+    return fields
+
+
+def read_html(text: str, path: str, sha256: str, encoding: str) -> Document:
+    try:
+        root = lxml_html.document_fromstring(text)
+    except (etree.ParserError, ValueError) as exc:
+        raise ReportReadError(path, "an HTML page", f"markup lxml cannot parse ({exc})") from exc
+    fields = _meta_fields(root)
+    # iterwalk does not visit comments; dropping them keeps their tails as text
+    etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, with_tail=False)
+    lines: list[Line] = []
+    buffer: list[str] = []
+    line_number = [1]
+    tables = 0
+
+    def flush():
+        if buffer:
+            text = _clean("".join(buffer))
+            buffer.clear()
+            if text:
+                lines.append(Line([text], f"line {line_number[0]}"))
+
+    body = root.find("body")
+    walker = etree.iterwalk(body if body is not None else root, events=("start", "end"))
+    for event, el in walker:
+        tag = el.tag.lower() if isinstance(el.tag, str) else None
+        if event == "start":
+            if tag is None:
+                continue
+            if tag in _SKIP or _is_hidden(el):
+                walker.skip_subtree()  # its "end" event still comes, and adds the tail
+                continue
+            if tag in _BLOCK or tag == "br":
+                flush()
+                if el.sourceline:
+                    line_number[0] = el.sourceline
+            if tag == "table" and el.find(".//table") is None:
+                tables += 1
+                lines.extend(table_rows(el, tables))
+                walker.skip_subtree()
+                continue
+            if el.text:
+                buffer.append(el.text)
+        else:  # end
+            if tag is None:
+                continue
+            if tag in _BLOCK:
+                flush()
+            if el.tail:
+                buffer.append(el.tail)
+    flush()
+    return Document(path, "html", lines, sha256, encoding, fields)
+
+
+_HTML_SNIFF = re.compile(r"<\s*(html|body|table|p|div|span|tr|td|br|meta|head)\b", re.I)
+
+
+def looks_like_html(text: str) -> bool:
+    return len(_HTML_SNIFF.findall(text[:20000])) >= 2

@@ -1,0 +1,84 @@
+"""Plain text as crawlers and copy-paste extract it from report pages.
+
+Seen in real reports: tab-separated table rows (copied from a browser), one HTML text node
+per line (crawlers), a whole page flattened into one line, crawler header fields
+(``标题: …``) before the body, CRLF line ends.  Tab-separated lines become rows of cells;
+everything else stays a line of text for the parser to tokenise.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..template import BODY_MARKERS, HEADER_FIELD
+from .document import Document, Line
+
+_NUMBER_LINE = re.compile(r"^\s*[+\-]?\d+(?:\.\d+)?\s*$")
+
+
+def split_header(raw_lines: list[str]) -> tuple[dict[str, str], int]:
+    """Crawler header fields at the top of a text file; return (fields, first body line)."""
+    fields: dict[str, str] = {}
+    body_start = 0
+    for i, line in enumerate(raw_lines[:20]):
+        stripped = line.strip()
+        if stripped.strip("=").strip() in BODY_MARKERS or stripped in BODY_MARKERS:
+            return fields, i + 1
+        if stripped.rstrip("：:") == "正文":
+            return fields, i + 1
+        match = HEADER_FIELD.match(line)
+        if match:
+            fields.setdefault(match.group(1), match.group(2).strip())
+            body_start = i + 1
+        elif stripped and fields and not stripped.startswith(("页面链接", "=")):
+            break
+    return fields, body_start
+
+
+def detect_dropped_repeats(lines: list[Line]) -> bool:
+    """A crawler that drops consecutive duplicate lines leaves none behind.
+
+    One-node-per-line text always has runs of equal cells ("0" after "0") unless the crawler
+    collapsed them; when many lines are single numbers and no two neighbours are equal, the
+    collapse happened.
+    """
+    numbers = 0
+    previous = None
+    for line in lines:
+        if line.is_row:
+            return False
+        text = line.cells[0].strip()
+        if not text:
+            continue
+        if text == previous:
+            return False
+        if _NUMBER_LINE.match(text):
+            numbers += 1
+        previous = text
+    return numbers >= 20
+
+
+def text_lines(text: str, *, first_line: int = 1, tabs_are_cells: bool = True) -> list[Line]:
+    lines: list[Line] = []
+    for offset, raw in enumerate(text.splitlines()):
+        number = first_line + offset
+        loc = f"line {number}"
+        if tabs_are_cells and "\t" in raw and raw.strip():
+            cells = [c.strip() for c in raw.split("\t")]
+            lines.append(Line(cells, loc, True, [f"{loc} cell {j + 1}" for j in range(len(cells))]))
+        else:
+            lines.append(Line([raw.strip()], loc))
+    return lines
+
+
+def read_text(text: str, path: str, sha256: str, encoding: str) -> Document:
+    raw_lines = text.splitlines()
+    fields, body_start = split_header(raw_lines)
+    body = "\n".join(raw_lines[body_start:])
+    lines = text_lines(body, first_line=body_start + 1)
+    doc = Document(path, "text", lines, sha256, encoding, fields)
+    doc.dropped_repeats = detect_dropped_repeats(lines)
+    if doc.dropped_repeats:
+        doc.notes.append("crawler dropped consecutive duplicate lines: equal neighbouring cells "
+                         "arrive as one and are restored from the template's arithmetic")
+    return doc

@@ -1,0 +1,283 @@
+"""The national template of 政府信息公开工作年度报告, as data.
+
+This module is the one place where the Chinese labels of the template live, next to the
+canonical keys that the rest of the package uses (see ``docs/domain.md`` of the project's
+reference).  Two template versions exist:
+
+* 2019 template (国办公开办函〔2019〕60号), used for report years 2019 and 2020;
+* 2021 template (国办公开办函〔2021〕30号), used from report year 2021 on.
+
+A row is identified in a printed report by *cores*: short phrases, in normalised form
+(:func:`normalise`), that survive the damage seen in real reports (labels split by spaces,
+line breaks inside labels, typos in the rest of the label).  A row whose printed label only
+matches loosely (by similarity, not by a core) is recorded as a loose match.
+
+Sources of the variants: the real reports under ``tests/fixtures/corpus`` (their ``meta.json``
+describes each damage), and the two templates' official texts.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+TEMPLATES = ("2019", "2021")
+BOTH = frozenset(TEMPLATES)
+
+
+def normalise(text: str) -> str:
+    """NFKC-fold a label and drop every whitespace character.
+
+    NFKC turns full-width brackets, digits and punctuation into their ASCII forms
+    (``（一）`` -> ``(一)``) and keeps Chinese characters intact.
+    """
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+@dataclass(frozen=True)
+class RowDef:
+    """One row of a template table."""
+
+    key: str
+    label: str  # as printed in the template
+    cores: tuple[str, ...] = ()  # normalised phrases that identify the row anywhere in a label
+    exact: tuple[str, ...] = ()  # normalised labels that identify the row only as the whole label
+    group: str | None = None  # outcome group of table 三 (granted, denied, ...)
+    templates: frozenset[str] = BOTH
+
+
+@dataclass(frozen=True)
+class ColumnDef:
+    key: str
+    label: str
+    cores: tuple[str, ...] = ()
+    kind: str = "count"  # count | signed | amount
+
+
+# --------------------------------------------------------------------------- table 三
+
+T3_COLUMNS: tuple[ColumnDef, ...] = (
+    ColumnDef("natural_person", "自然人", ("自然人",)),
+    ColumnDef("commercial", "商业企业", ("商业企业",)),
+    ColumnDef("research", "科研机构", ("科研机构",)),
+    ColumnDef("social_welfare", "社会公益组织", ("社会公益组织",)),
+    ColumnDef("legal_service", "法律服务机构", ("法律服务机构",)),
+    ColumnDef("other_org", "其他", ()),
+    ColumnDef("total", "总计", ()),
+)
+T3_APPLICANT_COLUMNS = tuple(c.key for c in T3_COLUMNS[:-1])
+
+_T19 = frozenset({"2019"})
+_T21 = frozenset({"2021"})
+
+T3_ROWS: tuple[RowDef, ...] = (
+    RowDef("new_received", "一、本年新收政府信息公开申请数量", ("本年新收",)),
+    RowDef("carried_over", "二、上年结转政府信息公开申请数量", ("上年结转",)),
+    RowDef("granted", "三、（一）予以公开", ("予以公开",), group="granted"),
+    RowDef("partially_granted", "（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
+           ("部分公开",), group="partially_granted"),
+    RowDef("denied_state_secret", "1.属于国家秘密", ("国家秘密",), group="denied"),
+    RowDef("denied_prohibited_by_law", "2.其他法律行政法规禁止公开", ("禁止公开", "其他法律行政"),
+           group="denied"),
+    RowDef("denied_security_stability", "3.危及“三安全一稳定”", ("三安全一稳定", "三安全"),
+           group="denied"),
+    RowDef("denied_third_party", "4.保护第三方合法权益", ("第三方合法权益", "保护第三方"),
+           group="denied"),
+    RowDef("denied_internal_affairs", "5.属于三类内部事务信息", ("三类内部事务",), group="denied"),
+    RowDef("denied_process_info", "6.属于四类过程性信息", ("四类过程性", "过程性信息"), group="denied"),
+    RowDef("denied_enforcement_file", "7.属于行政执法案卷", ("行政执法案卷",), group="denied"),
+    RowDef("denied_admin_query", "8.属于行政查询事项", ("行政查询事项",), group="denied"),
+    RowDef("unable_not_held", "1.本机关不掌握相关政府信息", ("本机关不掌握", "不掌握相关"), group="unable"),
+    RowDef("unable_needs_creation", "2.没有现成信息需要另行制作", ("没有现成信息", "另行制作"),
+           group="unable"),
+    RowDef("unable_unclear", "3.补正后申请内容仍不明确", ("仍不明确", "补正后申请内容"), group="unable"),
+    RowDef("rejected_complaint", "1.信访举报投诉类申请", ("信访举报投诉",), group="rejected"),
+    RowDef("rejected_duplicate", "2.重复申请", ("重复申请",), group="rejected"),
+    RowDef("rejected_publication", "3.要求提供公开出版物", ("公开出版物",), group="rejected"),
+    RowDef("rejected_excessive", "4.无正当理由大量反复申请", ("大量反复申请", "大量反复"), group="rejected"),
+    RowDef("rejected_confirmation", "5.要求行政机关确认或重新出具已获取信息", ("确认或重新出具", "重新出具"),
+           group="rejected"),
+    RowDef("other_no_correction",
+           "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+           ("逾期不补正",), group="other", templates=_T21),
+    RowDef("other_unpaid_fee",
+           "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+           ("缴纳费用", "收费通知"), group="other", templates=_T21),
+    RowDef("other_reasons", "3.其他", (), exact=("3.其他", "其他", "3其他"), group="other",
+           templates=_T21),
+    RowDef("other_processing", "（六）其他处理", ("其他处理",), group="other", templates=_T19),
+    RowDef("total_processed", "（七）总计", ("(七)总计", "七、总计"), exact=("总计", "(七)", "七总计")),
+    RowDef("carried_forward", "四、结转下年度继续办理", ("结转下年度", "继续办理")),
+)
+
+T3_OUTCOME_GROUPS = ("granted", "partially_granted", "denied", "unable", "rejected", "other")
+OUTCOME_GROUP_LABELS = {
+    "granted": "予以公开",
+    "partially_granted": "部分公开",
+    "denied": "不予公开",
+    "unable": "无法提供",
+    "rejected": "不予处理",
+    "other": "其他处理",
+}
+
+# Agencies sometimes print a subtotal row for a group; it is kept, under these keys, but is
+# not a template row.
+SUBTOTAL_MARKERS = ("小计", "合计")
+SUBTOTAL_GROUP_CORES = {
+    "denied": ("不予公开",),
+    "unable": ("无法提供",),
+    "rejected": ("不予处理",),
+    "other": ("其他处理",),
+}
+
+# Group and header phrases that may precede a row's own label (rowspan cells, flattened text);
+# they are removed before a label is compared with an ``exact`` label.
+T3_GROUP_PHRASES = (
+    "三、本年度办理结果", "本年度办理结果", "(一)", "(二)", "(三)不予公开", "(四)无法提供",
+    "(五)不予处理", "(六)其他处理", "三、", "不予公开", "无法提供", "不予处理",
+)
+
+
+def t3_rows(template: str, *, single_other: bool | None = None) -> tuple[RowDef, ...]:
+    """Template rows of table 三 in printed order.
+
+    ``single_other`` overrides the template's shape of （六）其他处理: some 2021-template
+    reports still print it as the single 2019 row.
+    """
+    if single_other is None:
+        single_other = template == "2019"
+    drop = {"other_no_correction", "other_unpaid_fee", "other_reasons"} if single_other \
+        else {"other_processing"}
+    return tuple(r for r in T3_ROWS if r.key not in drop)
+
+
+T3_ROW = {r.key: r for r in T3_ROWS}
+
+# --------------------------------------------------------------------------- table 四
+
+T4_ROWS: tuple[RowDef, ...] = (
+    RowDef("review", "行政复议", ("行政复议",)),
+    RowDef("litigation_direct", "行政诉讼·未经复议直接起诉", ("未经复议直接起诉",)),
+    RowDef("litigation_after_review", "行政诉讼·复议后起诉", ("复议后起诉",)),
+)
+T4_COLUMNS: tuple[ColumnDef, ...] = (
+    ColumnDef("upheld", "结果维持", ("维持",)),
+    ColumnDef("corrected", "结果纠正", ("纠正",)),
+    ColumnDef("other", "其他结果", ("其他结果",)),
+    ColumnDef("pending", "尚未审结", ("尚未审结",)),
+    ColumnDef("total", "总计", ("总计",)),
+)
+
+# --------------------------------------------------------------------------- table 二
+
+T2_ROWS: tuple[RowDef, ...] = (
+    RowDef("regulations", "规章", (), exact=("规章",)),
+    RowDef("normative_documents", "行政规范性文件", ("规范性文件",)),
+    RowDef("licensing", "行政许可", ("行政许可",)),
+    RowDef("other_services", "其他对外管理服务事项", ("其他对外管理服务", "对外管理服务"), templates=_T19),
+    RowDef("punishment", "行政处罚", ("行政处罚",)),
+    RowDef("coercion", "行政强制", ("行政强制",)),
+    RowDef("fees", "行政事业性收费", ("行政事业性收", "事业性收费")),
+    RowDef("procurement", "政府集中采购", ("政府集中采购", "集中采购"), templates=_T19),
+)
+T2_ROW = {r.key: r for r in T2_ROWS}
+
+T2_COLUMN_DEFS: dict[str, ColumnDef] = {c.key: c for c in (
+    ColumnDef("issued", "本年制发件数", ("制发件数", "本年制发")),
+    ColumnDef("repealed", "本年废止件数", ("废止件数", "本年度止件数", "止件数")),
+    ColumnDef("in_force", "现行有效件数", ("现行有效",)),
+    ColumnDef("decisions", "本年处理决定数量", ("处理决定数量", "决定数量")),
+    ColumnDef("amount_wan_yuan", "本年收费金额（单位：万元）", ("本年收费金额", "收费金额"), kind="amount"),
+    ColumnDef("made", "本年新制作数量", ("新制作数量", "本年新制作")),
+    ColumnDef("published", "本年新公开数量", ("新公开数量", "本年新公开")),
+    ColumnDef("total_published", "对外公开总数量", ("对外公开总数", "公开总数量")),
+    ColumnDef("prior_year_items", "上一年项目数量", ("上一年项目数量", "上一年项目")),
+    ColumnDef("change", "本年增/减", ("本年增/减", "增/减", "增减"), kind="signed"),
+    ColumnDef("projects", "采购项目数量", ("采购项目数量", "采购项目")),
+    ColumnDef("amount", "采购总金额", ("采购总金额",), kind="amount"),
+)}
+
+# Columns of each table-二 row, by template.
+T2_LAYOUT: dict[str, dict[str, tuple[str, ...]]] = {
+    "2021": {
+        "regulations": ("issued", "repealed", "in_force"),
+        "normative_documents": ("issued", "repealed", "in_force"),
+        "licensing": ("decisions",),
+        "punishment": ("decisions",),
+        "coercion": ("decisions",),
+        "fees": ("amount_wan_yuan",),
+    },
+    "2019": {
+        "regulations": ("made", "published", "total_published"),
+        "normative_documents": ("made", "published", "total_published"),
+        "licensing": ("prior_year_items", "change", "decisions"),
+        "other_services": ("prior_year_items", "change", "decisions"),
+        "punishment": ("prior_year_items", "change", "decisions"),
+        "coercion": ("prior_year_items", "change", "decisions"),
+        "fees": ("prior_year_items", "change"),
+        "procurement": ("projects", "amount"),
+    },
+}
+
+T2_BLOCK_CORE = "第二十条第"
+
+# Labels (normalised) that mark a template version when found in table 二 or 三.
+TEMPLATE_MARKERS: dict[str, tuple[str, ...]] = {
+    "2021": ("制发件数", "废止件数", "现行有效件数", "本年收费金额", "逾期不补正", "缴纳费用"),
+    "2019": ("新制作数量", "新公开数量", "对外公开总数", "上一年项目数量", "政府集中采购",
+             "其他对外管理服务"),
+}
+
+# --------------------------------------------------------------------------- units in cells
+
+UNIT_FACTORS = {"元": 1.0, "万元": 10_000.0, "亿元": 100_000_000.0}
+DASH_MARKERS = frozenset({"/", "-", "—", "——", "－", "–", "─", "\\", "／", "、"})
+NONE_MARKERS = frozenset({"无", "暂无", "空"})
+
+# --------------------------------------------------------------------------- sections
+
+
+@dataclass(frozen=True)
+class SectionDef:
+    key: str
+    number: str
+    title: str  # as printed in the 2021 template
+    keywords: tuple[str, ...]  # any of these within the heading marks the section
+    variants: tuple[str, ...] = field(default=())  # real headings seen (for reference and tests)
+
+
+SECTIONS: tuple[SectionDef, ...] = (
+    SectionDef("overview", "一", "总体情况", ("总体情况", "总体概况", "基本情况")),
+    SectionDef("proactive", "二", "主动公开政府信息情况", ("主动公开",)),
+    SectionDef("requests", "三", "收到和处理政府信息公开申请情况",
+               ("收到和处理", "依申请公开", "公开申请情况", "申请情况")),
+    SectionDef("review_litigation", "四", "政府信息公开行政复议、行政诉讼情况",
+               ("行政复议", "行政诉讼", "行政法复议"),
+               ("因政府信息公开工作被申请行政复议和提起行政诉讼情况", "政府信息公开行政法复议、行政诉讼情况")),
+    SectionDef("problems", "五", "存在的主要问题及改进情况", ("存在的主要问题", "主要问题", "改进情况"),
+               ("政府信息公开工作存在的主要问题及改进情况",)),
+    SectionDef("other", "六", "其他需要报告的事项", ("其他需要报告", "其他事项")),
+)
+SECTION_KEYS = tuple(s.key for s in SECTIONS)
+SECTION_TITLES = {s.key: f"{s.number}、{s.title}" for s in SECTIONS}
+
+# Anchors that start the region of each table in the report text (normalised).
+TABLE_START = {
+    "t2": ("第二十条第(一)项", "第二十条第"),
+    "t3": ("勾稽关系", "申请人情况", "本年新收"),
+    "t4": ("行政复议",),
+}
+
+# --------------------------------------------------------------------------- title and period
+
+REPORT_TITLE_WORDS = ("政府信息公开", "政务公开", "信息公开")
+REPORT_TITLE_SUFFIX = re.compile(
+    r"(?:政府信息公开|政务公开|信息公开)(?:工作)?(?:年度)?(?:报告|年报)")
+TITLE_FIELD_NAMES = ("标题", "题目", "ArticleTitle")
+PUBLISHER_FIELD_NAMES = ("发布机构", "来源", "ContentSource")
+PUBLISHED_FIELD_NAMES = ("发布时间", "发布日期", "PubDate", "成文日期")
+PERIOD_PATTERN = re.compile(
+    r"(?:统计期限|统计周期|统计时限|统计时间|期限|时间|周期)[^。]{0,12}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
+HEADER_FIELD = re.compile(r"^\s*(标题|题目|发布时间|发布日期|文号|发布机构|栏目|原文链接|原始链接|本地目录|索引号|来源)\s*[:：]\s*(.*)$")
+BODY_MARKERS = ("正文", "==================== 正文 ====================")
