@@ -281,3 +281,39 @@ PERIOD_PATTERN = re.compile(
     r"(?:统计期限|统计周期|统计时限|统计时间|期限|时间|周期)[^。]{0,12}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
 HEADER_FIELD = re.compile(r"^\s*(标题|题目|发布时间|发布日期|文号|发布机构|栏目|原文链接|原始链接|本地目录|索引号|来源)\s*[:：]\s*(.*)$")
 BODY_MARKERS = ("正文", "==================== 正文 ====================")
+
+# --------------------------------------------------------------------------- narrative claims
+# Phrases in the narrative that state a number the tables also give (TX-COUNTS).  Each entry:
+# (quantity, pattern).  A pattern's group "n" is the number; patterns are tried in order and
+# a stretch of text claimed by an earlier pattern is not claimed again.  Seen in the corpus:
+# "共收到信息公开申请1件", "本年度全区共收到70件申请", "依法按时办结依申请公开事项403件",
+# "予以公开及部分公开258件，占33.9%", "另有72件申请按照《条例》顺延到下年度答复",
+# "结转至2026年6件", "有 1 件涉及政府信息公开工作的行政复议", "行政诉讼数为 0 件".
+_GAP = r"[^。；;，,\d%]{0,16}?"
+_N = r"(?P<n>\d+)\s*(?:件|条|起|个)"
+NARRATIVE_CLAIMS: tuple[tuple[str, str], ...] = (
+    ("granted_or_partial", rf"(?:予以公开|同意公开)(?:答复)?(?:及|和|与|、)部分公开(?:答复)?{_GAP}{_N}"),
+    ("carried_over", rf"(?:上年度?|上一年度?)结转{_GAP}{_N}"),
+    ("carried_forward", rf"{_N}[^。；;，,\d]{{0,20}}?(?:顺延|结转|转)(?:到|至)?下一?年度?"),
+    ("carried_forward", rf"(?:结转(?:到|至)?(?:下一?年度?|\d{{4}}年)|转下一?年度){_GAP}{_N}"),
+    ("granted", rf"(?:予以公开|同意公开)(?:答复)?{_GAP}{_N}"),
+    ("partially_granted", rf"部分公开(?:答复)?{_GAP}{_N}"),
+    ("denied", rf"不予公开(?:答复)?{_GAP}{_N}"),
+    ("unable", rf"无法提供{_GAP}{_N}"),
+    ("rejected", rf"不予处理{_GAP}{_N}"),
+    ("other", rf"其他处理{_GAP}{_N}"),
+    ("review", rf"行政复议(?:案件|案)?(?:数为|数|共)?{_GAP}{_N}"),
+    ("litigation", rf"(?:行政)?诉讼(?:案件|案)?(?:数为|数|共)?{_GAP}{_N}"),
+    ("review", rf"{_N}(?:(?!诉讼)[^。；;，,、\d]){{0,16}}?行政复议"),
+    ("received", rf"(?:收到|受理|接到|接收|新收)[^。；;，,\d%]{{0,24}}?申请(?:共计|共|数量)?{_GAP}{_N}"),
+    ("received", rf"(?:收到|受理|接到|接收|新收)(?:各类)?{_N}[^。；;，,\d]{{0,4}}申请"),
+    ("processed", rf"(?:办结|答复|办理){_GAP}{_N}"),
+)
+NARRATIVE_PERCENT = r"[^。；;\d]{0,6}?占(?:比)?(?:为)?\s*(?P<p>\d+(?:\.\d+)?)\s*%"
+NARRATIVE_UPHELD = r"均(?:获|被|予以|得到)?维持|全部(?:获得?|被)?维持"
+NARRATIVE_NOT_CORRECTED = r"未被(?:复议机关|复议审查机关|法院)?(?:纠错|纠正|撤销)|无(?:一)?(?:被)?纠错"
+NARRATIVE_RATE_WORD = "率"
+# Counts of applications are only taken from sentences that speak of applications.
+NARRATIVE_APPLICATION_WORD = "申请"
+NARRATIVE_NEEDS_APPLICATION = ("received", "processed", "carried_over", "carried_forward")
+FEE_STATEMENT = r"信息处理费|处理费|收取.{0,6}费|收费"

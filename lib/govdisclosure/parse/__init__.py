@@ -32,7 +32,7 @@ def parse_document(doc: Document, *, agency: str | None = None, year: int | None
     tokens = tokenise(doc.lines)
     regions = find_regions(tokens)
     text = joined_text(doc)
-    sections, section_where, section_notes = find_sections(doc, text)
+    sections, section_where, section_headings, section_notes = find_sections(doc, text)
     notes += section_notes
 
     title_agency, title_year, title_where = find_title(doc)
@@ -99,6 +99,7 @@ def parse_document(doc: Document, *, agency: str | None = None, year: int | None
     return Report(
         source=doc.path, format=doc.format, sha256=doc.sha256, agency=report_agency, year=report_year,
         template=chosen, sections=sections, cell_list=cells, tables_found=found, shape=shape,
-        labels=labels, notes=notes, fields=fields, section_locations=section_where, text=text.text,
+        labels=labels, notes=notes, fields=fields, section_locations=section_where,
+        section_headings=section_headings, text=text.text,
         agency_from=agency_from, year_from=year_from,
     )

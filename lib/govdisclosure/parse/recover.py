@@ -18,6 +18,7 @@ no value is guessed.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -46,16 +47,17 @@ class Candidate:
     method: str  # "" when the row was printed with the right number of cells
 
 
+@functools.lru_cache(maxsize=65536)
 def _valid(piece: str, kind: str) -> bool:
     return PIECE[kind].fullmatch(piece) is not None
 
 
-def _cuts(text: str, kinds: Sequence[str]) -> Iterable[tuple[str, ...]]:
-    """Every way to cut ``text`` into ``len(kinds)`` valid pieces."""
+@functools.lru_cache(maxsize=4096)
+def _cuts(text: str, kinds: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """Every way to cut ``text`` into ``len(kinds)`` valid pieces (memoised: rows repeat)."""
     if len(kinds) == 1:
-        if _valid(text, kinds[0]):
-            yield (text,)
-        return
+        return ((text,),) if _valid(text, kinds[0]) else ()
+    found: list[tuple[str, ...]] = []
     for i in range(1, len(text) - len(kinds) + 2):
         head = text[:i]
         if not _valid(head, kinds[0]):
@@ -63,24 +65,34 @@ def _cuts(text: str, kinds: Sequence[str]) -> Iterable[tuple[str, ...]]:
                 break  # a piece that starts with 0 cannot grow into a valid one
             continue
         for rest in _cuts(text[i:], kinds[1:]):
-            yield (head,) + rest
+            found.append((head,) + rest)
+            if len(found) >= MAX_CANDIDATES:
+                return tuple(found)
+    return tuple(found)
+
+
+@functools.lru_cache(maxsize=4096)
+def _glued_pieces(texts: tuple[str, ...], kinds: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], tuple[int, ...]], ...]:
+    """Every way to cut each token into one or more pieces, ``len(kinds)`` pieces in all."""
+    n, k = len(kinds), len(texts)
+    if k == 0:
+        return (((), ()),) if n == 0 else ()
+    found: list[tuple[tuple[str, ...], tuple[int, ...]]] = []
+    for width in range(1, n - k + 2):
+        heads = _cuts(texts[0], kinds[:width])
+        if not heads:
+            continue
+        for rest, sources in _glued_pieces(texts[1:], kinds[width:]):
+            shifted = tuple(s + 1 for s in sources)
+            for pieces in heads:
+                found.append((pieces + rest, (0,) * width + shifted))
+                if len(found) >= MAX_CANDIDATES:
+                    return tuple(found)
+    return tuple(found)
 
 
 def _glued(texts: list[str], kinds: Sequence[str]) -> Iterable[Candidate]:
-    n, k = len(kinds), len(texts)
-
-    def walk(i: int, col: int) -> Iterable[tuple[tuple[str, ...], tuple[int, ...]]]:
-        if i == k:
-            if col == n:
-                yield (), ()
-            return
-        left = k - i - 1
-        for width in range(1, n - col - left + 1):
-            for pieces in _cuts(texts[i], kinds[col:col + width]):
-                for rest, sources in walk(i + 1, col + width):
-                    yield pieces + rest, (i,) * width + sources
-
-    for pieces, sources in itertools.islice(walk(0, 0), MAX_CANDIDATES):
+    for pieces, sources in _glued_pieces(tuple(texts), tuple(kinds)):
         yield Candidate(pieces, sources, GLUED)
 
 

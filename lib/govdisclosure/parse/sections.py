@@ -11,8 +11,8 @@ from ..template import PERIOD_PATTERN, SECTIONS
 _NUMERALS = "一二三四五六七八九十"
 _HEADINGS = {
     s.key: re.compile(
-        rf"(?<![（(\w])([{_NUMERALS}])\s*[、.．]\s*(?:[^。\n\t]{{0,18}}?)(?:{'|'.join(map(re.escape, s.keywords))})"
-        r"[^。\n\t]{0,30}?(?=\s|$|[\d（(一二三四五六2-9]|20\d\d|本|我|全|市|区|县)"
+        rf"(?<![第（(A-Za-z{_NUMERALS}、])([{_NUMERALS}])\s*[、.．]\s*(?:[^。\n\t]{{0,18}}?)"
+        rf"(?:{'|'.join(map(re.escape, s.keywords))})(?:[^。\n\t]{{0,12}}?(?:情况|事项))?"
     )
     for s in SECTIONS
 }
@@ -46,8 +46,8 @@ def joined_text(doc: Document) -> Text:
     return Text("\n".join(parts), starts, rows)
 
 
-def find_sections(doc: Document, text: Text) -> tuple[dict[str, str], dict[str, str], list[str]]:
-    """(sections' prose by key, where each heading was printed, notes)."""
+def find_sections(doc: Document, text: Text) -> tuple[dict[str, str], dict[str, str], dict[str, str], list[str]]:
+    """(sections' prose by key, where each heading was printed, the headings, notes)."""
     found: list[tuple[int, int, str, str]] = []  # (start, end, key, heading)
     notes: list[str] = []
     position = 0
@@ -61,14 +61,16 @@ def find_sections(doc: Document, text: Text) -> tuple[dict[str, str], dict[str, 
     found.sort()
     sections: dict[str, str] = {}
     where: dict[str, str] = {}
+    headings: dict[str, str] = {}
     for i, (start, end, key, heading) in enumerate(found):
         stop = found[i + 1][0] if i + 1 < len(found) else len(text.text)
         sections[key] = _prose(text, end, stop)
         where[key] = doc.lines[_line_at(text, start)].loc
+        headings[key] = re.sub(r"\s+", "", heading)
         expected = next(s for s in SECTIONS if s.key == key).number
         if heading.strip()[:1] != expected:
             notes.append(f"section {key} is headed '{heading.strip()[:30]}' (expected numbering {expected}、)")
-    return sections, where, notes
+    return sections, where, headings, notes
 
 
 def _line_at(text: Text, offset: int) -> int:

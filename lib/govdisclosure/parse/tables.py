@@ -16,6 +16,7 @@ The steps, for each table:
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -164,6 +165,7 @@ def record_options(record: Record, kinds: Sequence[str], doc: Document) -> list[
 
 # --------------------------------------------------------------------------- cells
 
+@functools.lru_cache(maxsize=16384)
 def parse_cell(raw: str, kind: str) -> tuple[float | None, str]:
     """(value, state) of a cell's text."""
     text = raw.strip().replace(",", "").replace("，", "")
