@@ -1,0 +1,137 @@
+"""Many reports' cells as arrays, so that every rule runs over all reports at once.
+
+``Cube.values[r, i, j]`` is the value of row ``i``, column ``j`` of report ``r`` (NaN when the
+cell is not a number) and ``Cube.states`` its state code; ``Cube.applies[r, i]`` says whether
+row ``i`` belongs to report ``r``'s layout (the 2019 and 2021 table 三 differ in （六）).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..agencies import agency_key, agency_kind
+from ..model import Report
+from ..template import T3_COLUMNS, T3_ROWS, T4_COLUMNS, T4_ROWS, t3_rows
+
+STATES = ("number", "blank", "dash", "text", "ambiguous", "missing")
+NUMBER, BLANK, DASH, TEXT, AMBIGUOUS, MISSING = range(len(STATES))
+STATE_CODE = {s: i for i, s in enumerate(STATES)}
+
+LAYOUT = {
+    "t3": ([r.key for r in T3_ROWS], [c.key for c in T3_COLUMNS]),
+    "t4": ([r.key for r in T4_ROWS], [c.key for c in T4_COLUMNS]),
+}
+_T3_SINGLE = {r.key for r in t3_rows("2019", single_other=True)}
+_T3_SPLIT = {r.key for r in t3_rows("2021", single_other=False)}
+
+
+@dataclass
+class Cube:
+    table: str
+    rows: list[str]
+    columns: list[str]
+    values: np.ndarray  # (reports, rows, columns) float
+    states: np.ndarray  # (reports, rows, columns) int8
+    locations: np.ndarray  # (reports, rows, columns) object
+    labels: np.ndarray  # (reports, rows) object: the row label as printed
+    applies: np.ndarray  # (reports, rows) bool
+    found: np.ndarray  # (reports,) bool: the table was found
+
+    def row_index(self, keys: Sequence[str]) -> list[int]:
+        return [self.rows.index(k) for k in keys if k in self.rows]
+
+    def column_index(self, keys: Sequence[str]) -> list[int]:
+        return [self.columns.index(k) for k in keys if k in self.columns]
+
+
+@dataclass
+class Corpus:
+    """Reports and their cells, ready for the rules."""
+
+    reports: pd.DataFrame  # one row per report (index = report number)
+    cells: pd.DataFrame  # tidy cells of every report, with column ``rid``
+    cubes: dict[str, Cube]
+    objects: list[Report | None]  # the Report objects (for text rules), when available
+
+
+def report_table(reports: Sequence[Report], ids: Sequence[str | None] | None = None,
+                 kinds: Sequence[str | None] | None = None) -> pd.DataFrame:
+    rows = []
+    for i, r in enumerate(reports):
+        given = ids[i] if ids is not None else None
+        kind = kinds[i] if kinds is not None and kinds[i] else agency_kind(r.agency)
+        rows.append(dict(rid=i, source=r.source, agency=r.agency, agency_key=given or agency_key(r.agency),
+                         year=r.year, template=r.template, t3_other=r.shape.get("t3_other", ""),
+                         kind=kind, tables=",".join(r.tables_found),
+                         ambiguous=sum(1 for c in r.cell_list if c.state == "ambiguous")))
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        frame = pd.DataFrame(columns=["rid", "source", "agency", "agency_key", "year", "template", "t3_other",
+                                      "kind", "tables", "ambiguous"])
+    frame["year"] = frame["year"].astype("Int64")
+    return frame.set_index("rid", drop=False)
+
+
+def cells_table(reports: Sequence[Report]) -> pd.DataFrame:
+    """All reports' cells in one frame (built column-wise: fast for thousands of reports)."""
+    rid: list[int] = []
+    columns = {k: [] for k in ("table", "row", "column", "value", "state", "raw", "location", "label", "how")}
+    for i, r in enumerate(reports):
+        cells = r.cell_list
+        rid += [i] * len(cells)
+        for c in cells:
+            columns["table"].append(c.table)
+            columns["row"].append(c.row)
+            columns["column"].append(c.column)
+            columns["value"].append(c.value)
+            columns["state"].append(c.state)
+            columns["raw"].append(c.raw)
+            columns["location"].append(c.location)
+            columns["label"].append(c.label)
+            columns["how"].append(c.how)
+    frame = pd.DataFrame(columns)
+    frame.insert(0, "rid", np.asarray(rid, dtype=np.int64))
+    frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype("float64")
+    return frame
+
+
+def build_cube(table: str, cells: pd.DataFrame, reports: pd.DataFrame) -> Cube:
+    rows, columns = LAYOUT[table]
+    n = len(reports)
+    values = np.full((n, len(rows), len(columns)), np.nan)
+    states = np.full((n, len(rows), len(columns)), MISSING, dtype=np.int8)
+    locations = np.full((n, len(rows), len(columns)), "", dtype=object)
+    labels = np.full((n, len(rows)), "", dtype=object)
+    part = cells[cells["table"] == table]
+    r_idx = pd.Categorical(part["row"], categories=rows).codes
+    c_idx = pd.Categorical(part["column"], categories=columns).codes
+    keep = (r_idx >= 0) & (c_idx >= 0)
+    positions = reports.index.get_indexer(part["rid"].to_numpy())
+    keep &= positions >= 0
+    pr, ri, ci = positions[keep], r_idx[keep], c_idx[keep]
+    values[pr, ri, ci] = part["value"].to_numpy()[keep]
+    states[pr, ri, ci] = part["state"].map(STATE_CODE).to_numpy()[keep]
+    locations[pr, ri, ci] = part["location"].to_numpy()[keep]
+    labels[pr, ri] = part["label"].to_numpy()[keep]
+    values[states != NUMBER] = np.nan
+    found = np.array([table in str(t).split(",") for t in reports["tables"]], dtype=bool)
+    if table == "t3":
+        single = (reports["t3_other"] == "single").to_numpy()
+        in_single = np.array([k in _T3_SINGLE for k in rows])
+        in_split = np.array([k in _T3_SPLIT for k in rows])
+        applies = np.where(single[:, None], in_single[None, :], in_split[None, :])
+    else:
+        applies = np.ones((n, len(rows)), dtype=bool)
+    return Cube(table, rows, columns, values, states, locations, labels, applies, found)
+
+
+def build_corpus(reports: Sequence[Report], ids: Sequence[str | None] | None = None,
+                 kinds: Sequence[str | None] | None = None) -> Corpus:
+    table = report_table(reports, ids, kinds)
+    cells = cells_table(reports)
+    cubes = {t: build_cube(t, cells, table) for t in ("t3", "t4")}
+    return Corpus(table, cells, cubes, list(reports))

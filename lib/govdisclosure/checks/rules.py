@@ -1,0 +1,482 @@
+"""One generic function per kind of rule.
+
+Every function takes a rule of the catalogue and a :class:`~.frame.Corpus` and returns the
+cell groups that did not pass, as finding dicts (``status`` ``fail`` or ``not_assessable``).
+Arithmetic rules run over all reports at once on the corpus's arrays; text rules run per
+report.  "Selects the rows that fail, and passes when it returns none."
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz
+
+from ..agencies import may_make_regulations
+from ..template import (SECTIONS, T2_COLUMN_DEFS, T2_ROW, T3_COLUMNS, T3_ROW, T4_COLUMNS, T4_ROWS,
+                        normalise)
+from .catalogue import Rule
+from .frame import BLANK, DASH, MISSING, NUMBER, STATES, Corpus, Cube
+from .narrative import compare_claims, fee_statement
+
+EPS = 1e-6
+COLUMN_LABEL = {"t3": {c.key: c.label for c in T3_COLUMNS}, "t4": {c.key: c.label for c in T4_COLUMNS}}
+ROW_LABEL = {"t3": {k: r.label for k, r in T3_ROW.items()}, "t4": {r.key: r.label for r in T4_ROWS}}
+TABLE_LABEL = {"t2": "表二", "t3": "表三", "t4": "表四"}
+STATE_WORD = {"blank": "空白", "dash": "“—”等", "text": "文字", "ambiguous": "无法确定", "missing": "未找到"}
+
+
+def _finding(rule: Rule, corpus: Corpus, rid: int, status: str, message: str, *, table: str = "",
+             row: str = "", column: str = "", printed: str = "", expected=None, actual=None,
+             location: str = "") -> dict:
+    info = corpus.reports.loc[rid]
+    gap = actual - expected if expected is not None and actual is not None else None
+    return dict(source=info["source"], agency=info["agency"], year=info["year"], rule=rule.id,
+                title=rule.title, severity=rule.severity, status=status, table=table, row=row, column=column,
+                printed=printed, expected=expected, actual=actual, gap=gap, message=message, location=location)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+# --------------------------------------------------------------------------- identity
+
+def identity(rule: Rule, corpus: Corpus, *, blank_as_zero: bool = False) -> list[dict]:
+    """``Σ parts = Σ total`` along rows (one group per column) or columns (one per row)."""
+    p = rule.params
+    cube: Cube = corpus.cubes[p["table"]]
+    along_rows = p["along"] == "rows"
+    if along_rows:
+        P, T = cube.row_index(p["parts"]), cube.row_index(p["total"])
+        take = lambda idx: (cube.values[:, idx, :], cube.states[:, idx, :],  # noqa: E731
+                            np.broadcast_to(cube.applies[:, idx, None], (len(cube.values), len(idx), len(cube.columns))))
+        axis = 1
+    else:
+        P, T = cube.column_index(p["parts"]), cube.column_index(p["total"])
+        take = lambda idx: (cube.values[:, :, idx], cube.states[:, :, idx],  # noqa: E731
+                            np.broadcast_to(cube.applies[:, :, None], (len(cube.values), len(cube.rows), len(idx))))
+        axis = 2
+    usable = (NUMBER, BLANK, DASH) if blank_as_zero else (NUMBER,)
+    sides = {}
+    for name, idx in (("parts", P), ("total", T)):
+        values, states, applies = take(idx)
+        good = np.isin(states, usable) & applies
+        sides[name] = dict(
+            sum=np.where((states == NUMBER) & applies, values, 0.0).sum(axis=axis),
+            bad=(~good & applies).any(axis=axis),
+            printed=((states != MISSING) & applies).any(axis=axis),
+            zeroed=(np.isin(states, (BLANK, DASH)) & applies).any(axis=axis) if blank_as_zero else None,
+            total_blank=((states == BLANK) & applies).all(axis=axis),
+        )
+    parts, total = sides["parts"], sides["total"]
+    present = parts["printed"] | total["printed"]
+    if not along_rows:
+        present &= cube.applies  # a row of another layout is not checked
+    present &= cube.found[:, None]
+    not_assessable = present & (parts["bad"] | total["bad"])
+    failing = present & ~not_assessable & (np.abs(parts["sum"] - total["sum"]) > EPS)
+
+    out: list[dict] = []
+    for rid_pos in np.flatnonzero(~cube.found):
+        rid = corpus.reports.index[rid_pos]
+        out.append(_finding(rule, corpus, rid, "not_assessable", f"{TABLE_LABEL[cube.table]}未找到，无法检查",
+                            table=cube.table))
+    for (r, g) in zip(*np.nonzero(failing | not_assessable)):
+        rid = corpus.reports.index[r]
+        expected, actual = float(total["sum"][r, g]), float(parts["sum"][r, g])
+        if along_rows:
+            column = cube.columns[g]
+            row_key = "+".join(p["total"])
+            where_rows = cube.row_index(p["total"])
+            printed = "、".join(cube.labels[r, i] or ROW_LABEL[cube.table][cube.rows[i]] for i in where_rows) \
+                + f" / {COLUMN_LABEL[cube.table][column]}"
+            location = "; ".join(x for x in (cube.locations[r, i, g] for i in where_rows) if x)
+            group_word = f"「{COLUMN_LABEL[cube.table][column]}」列"
+        else:
+            row_key = cube.rows[g]
+            column = "+".join(p["total"])
+            printed = cube.labels[r, g] or ROW_LABEL[cube.table][row_key]
+            location = "; ".join(x for x in (cube.locations[r, g, j] for j in T) if x)
+            group_word = f"「{printed}」行"
+        if failing[r, g]:
+            message = _identity_message(rule, group_word, expected, actual)
+            if blank_as_zero and (parts["zeroed"][r, g] or total["zeroed"][r, g]):
+                message += "（空白按 0 计）"
+            out.append(_finding(rule, corpus, rid, "fail", message, table=cube.table, row=row_key, column=column,
+                                printed=printed, expected=expected, actual=actual, location=location))
+        else:
+            if total["total_blank"][r, g] and not parts["bad"][r, g]:
+                message = f"{group_word}总计未填（各项之和为 {_fmt(actual)}），不作为不一致"
+            else:
+                message = f"{group_word}有{_bad_cells(cube, r, g, along_rows, P + T)}单元格，无法检查"
+            out.append(_finding(rule, corpus, rid, "not_assessable", message, table=cube.table, row=row_key,
+                                column=column, printed=printed, location=location))
+    return out
+
+
+def _identity_message(rule: Rule, group: str, expected: float, actual: float) -> str:
+    gap = actual - expected
+    if rule.id == "T3-BALANCE":
+        return (f"{group}：本年新收 + 上年结转 = {_fmt(expected)}，办理结果总计 + 结转下年度 = {_fmt(actual)}，"
+                f"勾稽关系不成立（相差 {_fmt(gap)}）")
+    if rule.id == "T3-OUTCOMES":
+        return f"{group}：各项办理结果之和为 {_fmt(actual)}，（七）总计为 {_fmt(expected)}（相差 {_fmt(gap)}）"
+    return f"{group}：各项之和为 {_fmt(actual)}，总计栏为 {_fmt(expected)}（相差 {_fmt(gap)}）"
+
+
+def _bad_cells(cube: Cube, r: int, g: int, along_rows: bool, idx: list[int]) -> str:
+    states = cube.states[r, idx, g] if along_rows else cube.states[r, g, idx]
+    applies = cube.applies[r, idx] if along_rows else np.repeat(cube.applies[r, g], len(idx))
+    found = sorted({STATES[s] for s, a in zip(states, applies) if a and s != NUMBER})
+    return "、".join(STATE_WORD[s] for s in found)
+
+
+# --------------------------------------------------------------------------- cell-wise rules
+
+def integer(rule: Rule, corpus: Corpus, **_) -> list[dict]:
+    """Every count cell is a non-negative integer (text in a count cell fails too)."""
+    cells = corpus.cells
+    kinds = cells["column"].map({k: c.kind for k, c in T2_COLUMN_DEFS.items()}).where(cells["table"] == "t2", "count")
+    counted = kinds.isin(["count", "signed"])
+    values = cells["value"]
+    bad_number = (cells["state"] == "number") & (
+        ((values % 1).abs() > EPS) | ((kinds == "count") & (values < 0)))
+    bad = counted & (bad_number | (cells["state"] == "text"))
+    out = []
+    for row in cells[bad].itertuples():
+        kind_word = "非负整数" if kinds[row.Index] == "count" else "整数"
+        what = f"“{row.raw}”不是数字" if row.state == "text" else f"{_fmt(row.value)} 不是{kind_word}"
+        out.append(_finding(rule, corpus, row.rid, "fail", f"{TABLE_LABEL[row.table]}「{row.label}」{row.column}：{what}",
+                            table=row.table, row=row.row, column=row.column, printed=row.label,
+                            actual=row.value if row.state == "number" else None, location=row.location))
+    return out
+
+
+def _t2(corpus: Corpus) -> pd.DataFrame:
+    t2 = corpus.cells[corpus.cells["table"] == "t2"]
+    return t2.set_index(["rid", "row", "column"])
+
+
+def inequality(rule: Rule, corpus: Corpus, **_) -> list[dict]:
+    """``Σ big ≥ Σ plus − Σ minus`` within a table-二 row, per template (T2-STOCK)."""
+    t2 = _t2(corpus)
+    out = []
+    for template, big, plus, minus in rule.params["cases"]:
+        rids = corpus.reports.index[corpus.reports["template"] == template]
+        for rid in rids:
+            for row in ("regulations", "normative_documents"):
+                keys = [(rid, row, c) for c in big + plus + minus]
+                present = [k for k in keys if k in t2.index]
+                if not present:
+                    continue
+                cells = t2.loc[present]
+                label = cells["label"].iloc[0] or T2_ROW[row].label
+                if len(present) < len(keys) or (cells["state"] != "number").any():
+                    out.append(_finding(rule, corpus, rid, "not_assessable", f"表二「{label}」有空白或无法确定的单元格，无法检查",
+                                        table="t2", row=row, printed=label, location=cells["location"].iloc[0]))
+                    continue
+                value = lambda cols: float(sum(t2.at[(rid, row, c), "value"] for c in cols))  # noqa: E731
+                lhs, rhs = value(big), value(plus) - value(minus)
+                if lhs + EPS < rhs:
+                    names = {c: T2_COLUMN_DEFS[c].label for c in big + plus + minus}
+                    formula = " − ".join([" + ".join(names[c] for c in plus)] + [names[c] for c in minus])
+                    out.append(_finding(
+                        rule, corpus, rid, "fail",
+                        f"表二「{label}」：{' + '.join(names[c] for c in big)} {_fmt(lhs)} 小于 {formula} = {_fmt(rhs)}",
+                        table="t2", row=row, column=big[0], printed=label, expected=rhs, actual=lhs,
+                        location=t2.at[(rid, row, big[0]), "location"]))
+    return out
+
+
+def fee_unit(rule: Rule, corpus: Corpus, **_) -> list[dict]:
+    cells = corpus.cells
+    fees = cells[(cells["table"] == "t2") & (cells["column"] == "amount_wan_yuan") & (cells["state"] == "number")]
+    rids = set(corpus.reports.index[corpus.reports["template"].isin(rule.templates)])
+    out = []
+    for row in fees.itertuples():
+        if row.rid not in rids:
+            continue
+        raw = str(row.raw)
+        if raw.endswith("元") and not raw.endswith("万元"):
+            message = f"行政事业性收费金额写作“{raw}”，本栏单位为万元"
+        elif row.value >= rule.params["limit_wan_yuan"]:
+            message = f"行政事业性收费金额 {_fmt(row.value)} 万元大得不合常理，是否按元填写？"
+        else:
+            continue
+        out.append(_finding(rule, corpus, row.rid, "fail", message, table="t2", row="fees", column=row.column,
+                            printed=row.label, actual=row.value, location=row.location))
+    return out
+
+
+def regulation_authority(rule: Rule, corpus: Corpus, **_) -> list[dict]:
+    cells = corpus.cells
+    regs = cells[(cells["table"] == "t2") & (cells["row"] == "regulations") & (cells["state"] == "number")
+                 & (cells["value"] > 0) & cells["column"].isin(["issued", "in_force", "made", "published", "total_published"])]
+    out = []
+    for rid, group in regs.groupby("rid"):
+        kind = corpus.reports.at[rid, "kind"]
+        allowed = may_make_regulations(kind)
+        if allowed:
+            continue
+        first = group.iloc[0]
+        if allowed is None:
+            out.append(_finding(rule, corpus, rid, "not_assessable",
+                                f"填报规章 {_fmt(first.value)} 件；无法从机关名称判断其是否有权制定规章",
+                                table="t2", row="regulations", column=first.column, printed=first.label,
+                                actual=first.value, location=first.location))
+        else:
+            out.append(_finding(rule, corpus, rid, "fail",
+                                f"本机关（{_KIND_WORD.get(kind, kind)}）无权制定规章，表二却填报规章 {_fmt(first.value)} 件",
+                                table="t2", row="regulations", column=first.column, printed=first.label,
+                                actual=first.value, location=first.location))
+    return out
+
+
+_KIND_WORD = {"county": "县级政府", "township": "乡镇、街道", "department": "地方政府部门"}
+
+
+# --------------------------------------------------------------------------- across years
+
+def previous_year(corpus: Corpus) -> np.ndarray:
+    """For each report, the position of the same agency's report of the year before (−1: none).
+
+    Of several candidates (one report in two renderings) the one with fewest ambiguous cells.
+    """
+    table = corpus.reports.reset_index(drop=True)
+    best: dict[tuple[str, int], int] = {}
+    for pos, row in table.iterrows():
+        if pd.isna(row["year"]) or not row["agency_key"]:
+            continue
+        key = (row["agency_key"], int(row["year"]))
+        if key not in best or row["ambiguous"] < table.at[best[key], "ambiguous"]:
+            best[key] = pos
+    prev = np.full(len(table), -1)
+    for pos, row in table.iterrows():
+        if pd.isna(row["year"]) or not row["agency_key"]:
+            continue
+        prev[pos] = best.get((row["agency_key"], int(row["year"]) - 1), -1)
+    return prev
+
+
+def _no_previous(rule: Rule, corpus: Corpus, pos: int) -> dict:
+    rid = corpus.reports.index[pos]
+    year = corpus.reports.at[rid, "year"]
+    return _finding(rule, corpus, rid, "not_assessable",
+                    f"未提供同一机关 {int(year) - 1 if not pd.isna(year) else '上一'} 年度的报告，无法检查")
+
+
+def carry_over(rule: Rule, corpus: Corpus, **_) -> list[dict]:
+    cube = corpus.cubes["t3"]
+    prev = previous_year(corpus)
+    now_i, before_i = cube.rows.index("carried_over"), cube.rows.index("carried_forward")
+    out = []
+    for pos, p in enumerate(prev):
+        if p < 0:
+            out.append(_no_previous(rule, corpus, pos))
+            continue
+        rid, prev_rid = corpus.reports.index[pos], corpus.reports.index[p]
+        prev_year = corpus.reports.at[prev_rid, "year"]
+        for j, column in enumerate(cube.columns):
+            s_now, s_before = cube.states[pos, now_i, j], cube.states[p, before_i, j]
+            printed = f"{cube.labels[pos, now_i] or ROW_LABEL['t3']['carried_over']} / {COLUMN_LABEL['t3'][column]}"
+            if s_now != NUMBER or s_before != NUMBER:
+                if s_now == MISSING and s_before == MISSING:
+                    continue
+                out.append(_finding(rule, corpus, rid, "not_assessable",
+                                    f"「{COLUMN_LABEL['t3'][column]}」列：本年上年结转为{STATE_WORD.get(STATES[s_now], '数字')}，"
+                                    f"{prev_year}年结转下年度为{STATE_WORD.get(STATES[s_before], '数字')}，无法核对",
+                                    table="t3", row="carried_over", column=column, printed=printed,
+                                    location=cube.locations[pos, now_i, j]))
+                continue
+            now, before = cube.values[pos, now_i, j], cube.values[p, before_i, j]
+            if abs(now - before) > EPS:
+                out.append(_finding(
+                    rule, corpus, rid, "fail",
+                    f"「{COLUMN_LABEL['t3'][column]}」列：上年结转 {_fmt(now)} 件，但 {prev_year} 年报告结转下年度 {_fmt(before)} 件"
+                    f"（{corpus.reports.at[prev_rid, 'source']} {cube.locations[p, before_i, j]}）",
+                    table="t3", row="carried_over", column=column, printed=printed, expected=float(before),
+                    actual=float(now), location=cube.locations[pos, now_i, j]))
+    return out
+
+
+def stock(rule: Rule, corpus: Corpus, **_) -> list[dict]:
+    t2 = _t2(corpus)
+    prev = previous_year(corpus)
+    out = []
+    for pos, p in enumerate(prev):
+        rid = corpus.reports.index[pos]
+        if corpus.reports.at[rid, "template"] not in rule.templates:
+            continue
+        if p < 0:
+            out.append(_no_previous(rule, corpus, pos))
+            continue
+        prev_rid = corpus.reports.index[p]
+        if corpus.reports.at[prev_rid, "template"] not in rule.templates:
+            continue  # the stock is not printed in the 2019 template
+        for row in ("regulations", "normative_documents"):
+            keys = [(rid, row, "in_force"), (prev_rid, row, "in_force"), (rid, row, "issued"), (rid, row, "repealed")]
+            if not all(k in t2.index for k in keys):
+                continue
+            cells = t2.loc[keys]
+            label = cells["label"].iloc[0] or T2_ROW[row].label
+            if (cells["state"] != "number").any():
+                out.append(_finding(rule, corpus, rid, "not_assessable", f"表二「{label}」有空白或无法确定的单元格，无法核对",
+                                    table="t2", row=row, column="in_force", printed=label,
+                                    location=cells["location"].iloc[0]))
+                continue
+            now, before, issued, repealed = (float(v) for v in cells["value"])
+            expected = before + issued - repealed
+            if abs(now - expected) > EPS:
+                out.append(_finding(
+                    rule, corpus, rid, "fail",
+                    f"表二「{label}」现行有效 {_fmt(now)} 件，上年现行有效 {_fmt(before)} + 本年制发 {_fmt(issued)} − "
+                    f"本年废止 {_fmt(repealed)} = {_fmt(expected)} 件",
+                    table="t2", row=row, column="in_force", printed=label, expected=expected, actual=now,
+                    location=cells["location"].iloc[0]))
+    return out
+
+
+def template_year(rule: Rule, corpus: Corpus, **_) -> list[dict]:
+    out = []
+    for rid, info in corpus.reports.iterrows():
+        year, template = info["year"], info["template"]
+        if pd.isna(year):
+            continue
+        if template == "2019" and year >= 2021:
+            out.append(_finding(rule, corpus, rid, "fail", f"{year} 年度报告仍使用 2019 年格式（国办公开办函〔2019〕60号）"))
+        elif template == "2021" and year <= 2020:
+            out.append(_finding(rule, corpus, rid, "fail", f"{year} 年度报告使用了 2021 年格式，当年应使用 2019 年格式"))
+        elif template == "2021" and info["t3_other"] == "single":
+            out.append(_finding(rule, corpus, rid, "fail",
+                                "表三（六）其他处理仍按 2019 年格式只列一行，2021 年格式分为三行",
+                                table="t3", row="other_processing"))
+    return out
+
+
+def year_on_year(rule: Rule, corpus: Corpus, **_) -> list[dict]:
+    prev = previous_year(corpus)
+    params = rule.params
+    out = []
+    for pos, p in enumerate(prev):
+        if p < 0:
+            out.append(_no_previous(rule, corpus, pos))
+            continue
+        rid = corpus.reports.index[pos]
+        for table, row, column in params["measures"]:
+            cube = corpus.cubes[table]
+            i, j = cube.rows.index(row), cube.columns.index(column)
+            now, before = cube.values[pos, i, j], cube.values[p, i, j]
+            if np.isnan(now) or np.isnan(before) or max(now, before) < params["min_cases"]:
+                continue
+            ratio = now / before if before else np.inf
+            if ratio > params["high"] or ratio < params["low"]:
+                label = ROW_LABEL[table][row]
+                out.append(_finding(rule, corpus, rid, "fail",
+                                    f"{TABLE_LABEL[table]}「{label}」由 {_fmt(before)} 件变为 {_fmt(now)} 件"
+                                    + (f"（为上年的 {ratio:.1f} 倍）" if before else "（上年为 0）"),
+                                    table=table, row=row, column=column, printed=label, expected=float(before),
+                                    actual=float(now), location=cube.locations[pos, i, j]))
+    return out
+
+
+# --------------------------------------------------------------------------- text rules
+
+def _each_report(corpus: Corpus, templates: Iterable[str]) -> Iterable[tuple[int, object]]:
+    for pos, report in enumerate(corpus.objects):
+        if report is None or report.template not in templates:
+            continue
+        yield corpus.reports.index[pos], report
+
+
+def text_counts(rule: Rule, corpus: Corpus, **_) -> list[dict]:
+    out = []
+    for rid, report in _each_report(corpus, rule.templates):
+        claims = compare_claims(report)
+        for c in claims[claims["status"] != "agree"].itertuples():
+            if c.status == "disagree":
+                if c.quantity.endswith("_percent"):
+                    message = f"正文「{c.phrase}」所述 {_fmt(c.stated)}% 无法由表中数字复算（{c.detail}）"
+                elif c.table is None or pd.isna(c.table):
+                    message = f"正文称{c.label} {_fmt(c.stated)} 件，与表格不符：{c.detail}"
+                elif c.quantity.endswith(("_upheld", "_not_corrected")):
+                    message = f"正文「{c.phrase[-40:]}」与表四不符：{c.detail}"
+                else:
+                    message = f"正文称{c.label} {_fmt(c.stated)} 件，{c.table_what}为 {_fmt(c.table)} 件"
+                status = "fail"
+            else:
+                message = f"正文称{c.label} {_fmt(c.stated)} 件，表中对应数字无法确定：{c.detail}"
+                status = "not_assessable"
+            out.append(_finding(rule, corpus, rid, status, message, table="text", row=c.quantity,
+                                printed=c.phrase, expected=None if pd.isna(c.table) else c.table,
+                                actual=c.stated, location=f"{c.section_title}（{c.location}）"))
+    return out
+
+
+def text_fee(rule: Rule, corpus: Corpus, **_) -> list[dict]:
+    out = []
+    for rid, report in _each_report(corpus, rule.templates):
+        if not report.sections.get("other"):
+            out.append(_finding(rule, corpus, rid, "not_assessable", "未找到第六部分，无法检查信息处理费说明"))
+            continue
+        sentence, _ = fee_statement(report)
+        unpaid = report.cell("t3", "other_unpaid_fee", "total")
+        if sentence is None:
+            extra = ""
+            if unpaid is not None and unpaid.state == "number" and unpaid.value > 0:
+                extra = f"；表三“逾期未按收费通知缴纳费用”有 {_fmt(unpaid.value)} 件，更应说明收费情况"
+            out.append(_finding(rule, corpus, rid, "fail", "第六部分未说明信息处理费收取情况" + extra,
+                                location=report.section_locations.get("other", "")))
+    return out
+
+
+def sections(rule: Rule, corpus: Corpus, **_) -> list[dict]:
+    out = []
+    for rid, report in _each_report(corpus, rule.templates):
+        missing = [s for s in SECTIONS if s.key not in report.sections]
+        if missing:
+            out.append(_finding(rule, corpus, rid, "fail",
+                                "缺少：" + "、".join(f"{s.number}、{s.title}" for s in missing)))
+        misnumbered = [f"“{report.section_headings[s.key][:24]}”应为第{s.number}部分" for s in SECTIONS
+                       if s.key in report.section_headings and not report.section_headings[s.key].startswith(s.number)]
+        if misnumbered:
+            out.append(_finding(rule, corpus, rid, "fail", "部分编号或顺序不符：" + "；".join(misnumbered),
+                                location=report.section_locations.get(SECTIONS[0].key, "")))
+    return out
+
+
+def copy(rule: Rule, corpus: Corpus, **_) -> list[dict]:
+    prev = previous_year(corpus)
+    out = []
+    for pos, p in enumerate(prev):
+        report = corpus.objects[pos]
+        if report is None:
+            continue
+        if p < 0:
+            out.append(_no_previous(rule, corpus, pos))
+            continue
+        before = corpus.objects[p]
+        key = "problems" if report.sections.get("problems") and before.sections.get("problems") else None
+        a = normalise(report.sections[key] if key else "".join(report.sections.values()))
+        b = normalise(before.sections[key] if key else "".join(before.sections.values()))
+        if not a or not b:
+            continue
+        similarity = fuzz.ratio(a, b) / 100
+        if similarity >= rule.params["threshold"]:
+            what = "第五部分（存在的主要问题及改进情况）" if key else "全文"
+            out.append(_finding(rule, corpus, corpus.reports.index[pos], "fail",
+                                f"{what}与 {before.year} 年度报告相似度 {similarity:.0%}，内容雷同",
+                                expected=rule.params["threshold"], actual=similarity,
+                                location=report.section_locations.get(key or "overview", "")))
+    return out
+
+
+KINDS: dict[str, Callable[..., list[dict]]] = {
+    "identity": identity, "integer": integer, "inequality": inequality, "fee_unit": fee_unit,
+    "regulation_authority": regulation_authority, "carry_over": carry_over, "stock": stock,
+    "template_year": template_year, "year_on_year": year_on_year, "text_counts": text_counts,
+    "text_fee": text_fee, "sections": sections, "copy": copy,
+}
+CROSS_YEAR = {"carry_over", "stock", "year_on_year", "copy"}
