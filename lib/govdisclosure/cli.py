@@ -11,6 +11,7 @@ import pandas as pd
 
 from . import __version__
 from .errors import GovDisclosureError
+from .checks import SEVERITIES, at_or_above, check
 from .export import UnsupportedFormat, check_output, write_table
 from .model import TIDY_COLUMNS
 from .parse import load_report
@@ -65,6 +66,51 @@ def cmd_parse(args: argparse.Namespace) -> int:
     return EXIT_UNREADABLE if failed else EXIT_OK
 
 
+def _load_all(files: list[Path]) -> tuple[list, int]:
+    reports, failed = [], 0
+    for path in files:
+        try:
+            reports.append(load_report(path))
+        except GovDisclosureError as exc:
+            failed += 1
+            _err(f"error: {exc}")
+    return reports, failed
+
+
+def print_findings(findings: pd.DataFrame, reports: list, out=sys.stdout) -> None:
+    """Per report: counts by severity, then its failures (and how many were not assessable)."""
+    for report in reports:
+        mine = findings[findings["source"] == report.source]
+        fails = mine[mine["status"] == "fail"]
+        counts = fails["severity"].value_counts()
+        print(f"\n{report.source}  {report.agency or '(机关名称未识别)'} {report.year or ''}  {report.template}年格式", file=out)
+        print("  " + "  ".join(f"{s} {counts.get(s, 0)}" for s in SEVERITIES)
+              + f"  not assessable {int((mine['status'] == 'not_assessable').sum())}", file=out)
+        for f in fails.itertuples():
+            where = f" [{f.location}]" if f.location else ""
+            print(f"  {f.severity:<7} {f.rule:<11} {f.message}{where}", file=out)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    if args.output:
+        try:
+            check_output(args.output)
+        except UnsupportedFormat as exc:
+            _err(f"error: {exc}")
+            return EXIT_UNREADABLE
+    files = discover(args.files)
+    reports, failed = _load_all(files)
+    findings = check(reports, blank_as_zero=args.blank_as_zero)
+    print_findings(findings, reports)
+    if args.output:
+        write_table(findings, args.output)
+        _err(f"wrote {len(findings)} finding(s) to {args.output}")
+    if failed:
+        _err(f"{failed} of {len(files)} file(s) could not be read")
+        return EXIT_UNREADABLE
+    return EXIT_FINDINGS if len(at_or_above(findings, args.fail_on)) else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="govdisclosure",
@@ -77,6 +123,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="OUT",
                    help="output file: .csv, .parquet or .json")
     p.set_defaults(func=cmd_parse)
+
+    p = sub.add_parser("check", help="check reports against the rule catalogue and print the findings")
+    p.add_argument("files", nargs="+", metavar="FILE", help="report files, or folders to search")
+    p.add_argument("-o", "--output", metavar="FINDINGS", help="also write the findings: .csv, .parquet or .json")
+    p.add_argument("--fail-on", choices=("error", "warning", "info", "never"), default="error",
+                   help="exit with status 1 when a finding at or above this severity fails (default: error)")
+    p.add_argument("--blank-as-zero", action="store_true",
+                   help="count blank and dash cells as 0 in sums (said in each finding) instead of not assessable")
+    p.set_defaults(func=cmd_check)
     return parser
 
 

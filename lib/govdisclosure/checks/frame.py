@@ -7,7 +7,8 @@ row ``i`` belongs to report ``r``'s layout (the 2019 and 2021 table 三 differ i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Sequence
 
 import numpy as np
@@ -15,13 +16,14 @@ import pandas as pd
 
 from ..agencies import agency_key, agency_kind
 from ..model import Report
-from ..template import T3_COLUMNS, T3_ROWS, T4_COLUMNS, T4_ROWS, t3_rows
+from ..template import T2_COLUMN_DEFS, T2_ROWS, T3_COLUMNS, T3_ROWS, T4_COLUMNS, T4_ROWS, t3_rows
 
 STATES = ("number", "blank", "dash", "text", "ambiguous", "missing")
 NUMBER, BLANK, DASH, TEXT, AMBIGUOUS, MISSING = range(len(STATES))
 STATE_CODE = {s: i for i, s in enumerate(STATES)}
 
 LAYOUT = {
+    "t2": ([r.key for r in T2_ROWS], list(T2_COLUMN_DEFS)),
     "t3": ([r.key for r in T3_ROWS], [c.key for c in T3_COLUMNS]),
     "t4": ([r.key for r in T4_ROWS], [c.key for c in T4_COLUMNS]),
 }
@@ -56,6 +58,31 @@ class Corpus:
     cells: pd.DataFrame  # tidy cells of every report, with column ``rid``
     cubes: dict[str, Cube]
     objects: list[Report | None]  # the Report objects (for text rules), when available
+    _previous: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def previous(self) -> np.ndarray:
+        """Position of each report's previous year (same agency), −1 when there is none.
+
+        Of several candidates (one report in two renderings) the one with fewest ambiguous cells.
+        """
+        if self._previous is None:
+            table = self.reports.reset_index(drop=True)
+            known = table[table["year"].notna() & (table["agency_key"] != "")]
+            best = (known.assign(pos=known.index).sort_values(["ambiguous", "pos"], kind="stable")
+                    .drop_duplicates(["agency_key", "year"]))
+            lookup = {(k, int(y)): p for k, y, p in zip(best["agency_key"], best["year"], best["pos"])}
+            self._previous = np.array([
+                lookup.get((k, int(y) - 1), -1) if not pd.isna(y) and k else -1
+                for k, y in zip(table["agency_key"], table["year"])], dtype=np.int64)
+        return self._previous
+
+    def identity(self, rid: int) -> tuple[str, str | None, int | None]:
+        """(source, agency, year) of a report."""
+        if not hasattr(self, "_identity"):
+            self._identity = dict(zip(self.reports.index, zip(self.reports["source"], self.reports["agency"],
+                                                                self.reports["year"])))
+        return self._identity[rid]
 
 
 def report_table(reports: Sequence[Report], ids: Sequence[str | None] | None = None,
@@ -76,25 +103,14 @@ def report_table(reports: Sequence[Report], ids: Sequence[str | None] | None = N
     return frame.set_index("rid", drop=False)
 
 
+_CELL_FIELDS = ("table", "row", "column", "value", "state", "raw", "location", "label", "how")
+_GET = attrgetter(*_CELL_FIELDS)
+
+
 def cells_table(reports: Sequence[Report]) -> pd.DataFrame:
-    """All reports' cells in one frame (built column-wise: fast for thousands of reports)."""
-    rid: list[int] = []
-    columns = {k: [] for k in ("table", "row", "column", "value", "state", "raw", "location", "label", "how")}
-    for i, r in enumerate(reports):
-        cells = r.cell_list
-        rid += [i] * len(cells)
-        for c in cells:
-            columns["table"].append(c.table)
-            columns["row"].append(c.row)
-            columns["column"].append(c.column)
-            columns["value"].append(c.value)
-            columns["state"].append(c.state)
-            columns["raw"].append(c.raw)
-            columns["location"].append(c.location)
-            columns["label"].append(c.label)
-            columns["how"].append(c.how)
-    frame = pd.DataFrame(columns)
-    frame.insert(0, "rid", np.asarray(rid, dtype=np.int64))
+    """All reports' cells in one frame, with the report's number as ``rid``."""
+    records = [(i, *_GET(c)) for i, r in enumerate(reports) for c in r.cell_list]
+    frame = pd.DataFrame.from_records(records, columns=("rid", *_CELL_FIELDS))
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype("float64")
     return frame
 
@@ -133,5 +149,5 @@ def build_corpus(reports: Sequence[Report], ids: Sequence[str | None] | None = N
                  kinds: Sequence[str | None] | None = None) -> Corpus:
     table = report_table(reports, ids, kinds)
     cells = cells_table(reports)
-    cubes = {t: build_cube(t, cells, table) for t in ("t3", "t4")}
+    cubes = {t: build_cube(t, cells, table) for t in ("t2", "t3", "t4")}
     return Corpus(table, cells, cubes, list(reports))

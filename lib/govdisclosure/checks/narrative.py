@@ -4,6 +4,7 @@ with the tables (TX-COUNTS), and the statement on 信息处理费 (TX-FEE)."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 import pandas as pd
@@ -45,11 +46,21 @@ def prose(report: Report) -> dict[str, str]:
     return {k: _JOIN.sub("", v) for k, v in report.sections.items() if v}
 
 
+_COUNT = re.compile(r"\d\s*[件条起个]|维持|纠错|纠正")
+
+
+def _counting_sentences(text: str) -> str:
+    """Only the sentences that state a count (the claim patterns never cross a sentence)."""
+    return "。".join(s for s in _SENTENCE_END.split(text) if _COUNT.search(s))
+
+
 def find_claims(report: Report) -> list[Claim]:
     found: list[Claim] = []
     for section, text in prose(report).items():
+        text = _counting_sentences(text)
         taken: list[tuple[int, int]] = []
         spans: list[tuple[int, int, Claim]] = []
+        ends = [m.end() for m in _SENTENCE_END.finditer(text)]
         for quantity, pattern in _CLAIMS:
             for m in pattern.finditer(text):
                 start, end = m.span()
@@ -57,7 +68,8 @@ def find_claims(report: Report) -> list[Claim]:
                     continue
                 if NARRATIVE_RATE_WORD in text[m.start():m.start("n")]:
                     continue  # "办结率100%" is a rate, not a count
-                sentence_start = max((s.end() for s in _SENTENCE_END.finditer(text, 0, start)), default=0)
+                before = bisect_right(ends, start) - 1
+                sentence_start = ends[before] if before >= 0 else 0
                 if quantity in NARRATIVE_NEEDS_APPLICATION and NARRATIVE_APPLICATION_WORD not in text[sentence_start:end]:
                     continue  # "共办理公共服务事项8057件" is not about applications
                 taken.append((start, end))
@@ -69,13 +81,17 @@ def find_claims(report: Report) -> list[Claim]:
                     claim.phrase = text[max(sentence_start, start - 12):pm.end()].strip()
                 spans.append((start, end, claim))
         for sentence in _SENTENCE_END.split(text):
-            if ("复议" in sentence or "诉讼" in sentence) and _UPHELD.search(sentence):
-                if "复议" in sentence:
-                    spans.append((text.find(sentence), 0, Claim("review_upheld", 1, sentence.strip()[-60:], section)))
-                if "诉讼" in sentence:
-                    spans.append((text.find(sentence), 0, Claim("litigation_upheld", 1, sentence.strip()[-60:], section)))
-            if "复议" in sentence and _NOT_CORRECTED.search(sentence):
-                spans.append((text.find(sentence), 0, Claim("review_not_corrected", 1, sentence.strip()[-60:], section)))
+            at = text.find(sentence)
+            upheld = _UPHELD.search(sentence)
+            if upheld:
+                phrase = sentence[max(0, upheld.end() - 50):upheld.end()].strip()
+                for word, quantity in (("复议", "review_upheld"), ("诉讼", "litigation_upheld")):
+                    if word in sentence[:upheld.end()]:
+                        spans.append((at, 0, Claim(quantity, 1, phrase, section)))
+            corrected = _NOT_CORRECTED.search(sentence)
+            if corrected and "复议" in sentence[:corrected.end()]:
+                phrase = sentence[max(0, corrected.end() - 50):corrected.end()].strip()
+                spans.append((at, 0, Claim("review_not_corrected", 1, phrase, section)))
         found += [c for _, _, c in sorted(spans, key=lambda item: item[0])]
     return found
 
@@ -161,6 +177,13 @@ def _percent_check(report: Report, claim: Claim, numerators: list[float]) -> tup
 
 def compare_claims(report: Report) -> pd.DataFrame:
     """Every claim with the table value it is compared with and whether they agree."""
+    columns = ["quantity", "label", "stated", "table", "table_what", "status", "detail", "phrase", "section",
+               "percent", "denominator", "location", "section_title"]
+    return pd.DataFrame(claim_rows(report), columns=columns)
+
+
+def claim_rows(report: Report) -> list[dict]:
+    """:func:`compare_claims` as a list of dicts (what the checks use: no frame per report)."""
     rows: list[dict] = []
     for claim in find_claims(report):
         if claim.quantity in ("review_upheld", "litigation_upheld", "review_not_corrected"):
@@ -181,12 +204,10 @@ def compare_claims(report: Report) -> pd.DataFrame:
             rows.append(dict(chosen, quantity=f"{claim.quantity}_percent", label=f"{chosen['label']}百分比",
                              stated=claim.percent, table=None, table_what="百分比", status=status, detail=how,
                              denominator=how if status == "agree" else None))
-    columns = ["quantity", "label", "stated", "table", "table_what", "status", "detail", "phrase", "section",
-               "percent", "denominator"]
-    frame = pd.DataFrame(rows, columns=columns)
-    frame["location"] = [report.section_locations.get(s, "") for s in frame["section"]]
-    frame["section_title"] = [SECTION_TITLES.get(s, s) for s in frame["section"]]
-    return frame
+    for row in rows:
+        row["location"] = report.section_locations.get(row["section"], "")
+        row["section_title"] = SECTION_TITLES.get(row["section"], row["section"])
+    return rows
 
 
 def fee_statement(report: Report) -> tuple[str | None, str]:

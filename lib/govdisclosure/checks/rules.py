@@ -8,6 +8,7 @@ report.  "Selects the rows that fail, and passes when it returns none."
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Callable, Iterable
 
 import numpy as np
@@ -19,7 +20,7 @@ from ..template import (SECTIONS, T2_COLUMN_DEFS, T2_ROW, T3_COLUMNS, T3_ROW, T4
                         normalise)
 from .catalogue import Rule
 from .frame import BLANK, DASH, MISSING, NUMBER, STATES, Corpus, Cube
-from .narrative import compare_claims, fee_statement
+from .narrative import claim_rows, fee_statement
 
 EPS = 1e-6
 COLUMN_LABEL = {"t3": {c.key: c.label for c in T3_COLUMNS}, "t4": {c.key: c.label for c in T4_COLUMNS}}
@@ -31,9 +32,9 @@ STATE_WORD = {"blank": "空白", "dash": "“—”等", "text": "文字", "ambi
 def _finding(rule: Rule, corpus: Corpus, rid: int, status: str, message: str, *, table: str = "",
              row: str = "", column: str = "", printed: str = "", expected=None, actual=None,
              location: str = "") -> dict:
-    info = corpus.reports.loc[rid]
+    source, agency, year = corpus.identity(rid)
     gap = actual - expected if expected is not None and actual is not None else None
-    return dict(source=info["source"], agency=info["agency"], year=info["year"], rule=rule.id,
+    return dict(source=source, agency=agency, year=year, rule=rule.id,
                 title=rule.title, severity=rule.severity, status=status, table=table, row=row, column=column,
                 printed=printed, expected=expected, actual=actual, gap=gap, message=message, location=location)
 
@@ -155,39 +156,40 @@ def integer(rule: Rule, corpus: Corpus, **_) -> list[dict]:
     return out
 
 
-def _t2(corpus: Corpus) -> pd.DataFrame:
-    t2 = corpus.cells[corpus.cells["table"] == "t2"]
-    return t2.set_index(["rid", "row", "column"])
+def _t2_message_label(cube: Cube, r: int, i: int) -> str:
+    return cube.labels[r, i] or T2_ROW[cube.rows[i]].label
 
 
 def inequality(rule: Rule, corpus: Corpus, **_) -> list[dict]:
     """``Σ big ≥ Σ plus − Σ minus`` within a table-二 row, per template (T2-STOCK)."""
-    t2 = _t2(corpus)
+    cube = corpus.cubes["t2"]
+    rows = cube.row_index(("regulations", "normative_documents"))
     out = []
     for template, big, plus, minus in rule.params["cases"]:
-        rids = corpus.reports.index[corpus.reports["template"] == template]
-        for rid in rids:
-            for row in ("regulations", "normative_documents"):
-                keys = [(rid, row, c) for c in big + plus + minus]
-                present = [k for k in keys if k in t2.index]
-                if not present:
-                    continue
-                cells = t2.loc[present]
-                label = cells["label"].iloc[0] or T2_ROW[row].label
-                if len(present) < len(keys) or (cells["state"] != "number").any():
-                    out.append(_finding(rule, corpus, rid, "not_assessable", f"表二「{label}」有空白或无法确定的单元格，无法检查",
-                                        table="t2", row=row, printed=label, location=cells["location"].iloc[0]))
-                    continue
-                value = lambda cols: float(sum(t2.at[(rid, row, c), "value"] for c in cols))  # noqa: E731
-                lhs, rhs = value(big), value(plus) - value(minus)
-                if lhs + EPS < rhs:
-                    names = {c: T2_COLUMN_DEFS[c].label for c in big + plus + minus}
-                    formula = " − ".join([" + ".join(names[c] for c in plus)] + [names[c] for c in minus])
-                    out.append(_finding(
-                        rule, corpus, rid, "fail",
-                        f"表二「{label}」：{' + '.join(names[c] for c in big)} {_fmt(lhs)} 小于 {formula} = {_fmt(rhs)}",
-                        table="t2", row=row, column=big[0], printed=label, expected=rhs, actual=lhs,
-                        location=t2.at[(rid, row, big[0]), "location"]))
+        in_template = (corpus.reports["template"] == template).to_numpy()
+        operands = cube.column_index(big + plus + minus)
+        states = cube.states[:, rows][:, :, operands]
+        printed = (states != MISSING).any(axis=2) & in_template[:, None]
+        unknown = printed & (states != NUMBER).any(axis=2)
+        value = lambda cols: np.nansum(cube.values[:, rows][:, :, cube.column_index(cols)], axis=2)  # noqa: E731
+        lhs, rhs = value(big), value(plus) - value(minus)
+        failing = printed & ~unknown & (lhs + EPS < rhs)
+        names = {c: T2_COLUMN_DEFS[c].label for c in big + plus + minus}
+        formula = " − ".join([" + ".join(names[c] for c in plus)] + [names[c] for c in minus])
+        first = cube.columns.index(big[0])
+        for r, k in zip(*np.nonzero(failing | unknown)):
+            i = rows[k]
+            rid, label = corpus.reports.index[r], _t2_message_label(cube, r, i)
+            location = cube.locations[r, i, first]
+            if unknown[r, k]:
+                out.append(_finding(rule, corpus, rid, "not_assessable", f"表二「{label}」有空白或无法确定的单元格，无法检查",
+                                    table="t2", row=cube.rows[i], column=big[0], printed=label, location=location))
+            else:
+                out.append(_finding(
+                    rule, corpus, rid, "fail",
+                    f"表二「{label}」：{' + '.join(names[c] for c in big)} {_fmt(lhs[r, k])} 小于 {formula} = {_fmt(rhs[r, k])}",
+                    table="t2", row=cube.rows[i], column=big[0], printed=label, expected=float(rhs[r, k]),
+                    actual=float(lhs[r, k]), location=location))
     return out
 
 
@@ -241,24 +243,7 @@ _KIND_WORD = {"county": "县级政府", "township": "乡镇、街道", "departme
 # --------------------------------------------------------------------------- across years
 
 def previous_year(corpus: Corpus) -> np.ndarray:
-    """For each report, the position of the same agency's report of the year before (−1: none).
-
-    Of several candidates (one report in two renderings) the one with fewest ambiguous cells.
-    """
-    table = corpus.reports.reset_index(drop=True)
-    best: dict[tuple[str, int], int] = {}
-    for pos, row in table.iterrows():
-        if pd.isna(row["year"]) or not row["agency_key"]:
-            continue
-        key = (row["agency_key"], int(row["year"]))
-        if key not in best or row["ambiguous"] < table.at[best[key], "ambiguous"]:
-            best[key] = pos
-    prev = np.full(len(table), -1)
-    for pos, row in table.iterrows():
-        if pd.isna(row["year"]) or not row["agency_key"]:
-            continue
-        prev[pos] = best.get((row["agency_key"], int(row["year"]) - 1), -1)
-    return prev
+    return corpus.previous
 
 
 def _no_previous(rule: Rule, corpus: Corpus, pos: int) -> dict:
@@ -303,39 +288,39 @@ def carry_over(rule: Rule, corpus: Corpus, **_) -> list[dict]:
 
 
 def stock(rule: Rule, corpus: Corpus, **_) -> list[dict]:
-    t2 = _t2(corpus)
+    cube = corpus.cubes["t2"]
     prev = previous_year(corpus)
+    in_template = corpus.reports["template"].isin(rule.templates).to_numpy()
+    f, i_, r_ = (cube.columns.index(c) for c in ("in_force", "issued", "repealed"))
     out = []
     for pos, p in enumerate(prev):
-        rid = corpus.reports.index[pos]
-        if corpus.reports.at[rid, "template"] not in rule.templates:
+        if not in_template[pos]:
             continue
         if p < 0:
             out.append(_no_previous(rule, corpus, pos))
             continue
-        prev_rid = corpus.reports.index[p]
-        if corpus.reports.at[prev_rid, "template"] not in rule.templates:
+        if not in_template[p]:
             continue  # the stock is not printed in the 2019 template
-        for row in ("regulations", "normative_documents"):
-            keys = [(rid, row, "in_force"), (prev_rid, row, "in_force"), (rid, row, "issued"), (rid, row, "repealed")]
-            if not all(k in t2.index for k in keys):
+        rid = corpus.reports.index[pos]
+        for i in cube.row_index(("regulations", "normative_documents")):
+            states = (cube.states[pos, i, f], cube.states[p, i, f], cube.states[pos, i, i_], cube.states[pos, i, r_])
+            if MISSING in states:
                 continue
-            cells = t2.loc[keys]
-            label = cells["label"].iloc[0] or T2_ROW[row].label
-            if (cells["state"] != "number").any():
+            label, location = _t2_message_label(cube, pos, i), cube.locations[pos, i, f]
+            if any(s != NUMBER for s in states):
                 out.append(_finding(rule, corpus, rid, "not_assessable", f"表二「{label}」有空白或无法确定的单元格，无法核对",
-                                    table="t2", row=row, column="in_force", printed=label,
-                                    location=cells["location"].iloc[0]))
+                                    table="t2", row=cube.rows[i], column="in_force", printed=label, location=location))
                 continue
-            now, before, issued, repealed = (float(v) for v in cells["value"])
+            now, before = cube.values[pos, i, f], cube.values[p, i, f]
+            issued, repealed = cube.values[pos, i, i_], cube.values[pos, i, r_]
             expected = before + issued - repealed
             if abs(now - expected) > EPS:
                 out.append(_finding(
                     rule, corpus, rid, "fail",
                     f"表二「{label}」现行有效 {_fmt(now)} 件，上年现行有效 {_fmt(before)} + 本年制发 {_fmt(issued)} − "
                     f"本年废止 {_fmt(repealed)} = {_fmt(expected)} 件",
-                    table="t2", row=row, column="in_force", printed=label, expected=expected, actual=now,
-                    location=cells["location"].iloc[0]))
+                    table="t2", row=cube.rows[i], column="in_force", printed=label, expected=float(expected),
+                    actual=float(now), location=location))
     return out
 
 
@@ -394,15 +379,14 @@ def _each_report(corpus: Corpus, templates: Iterable[str]) -> Iterable[tuple[int
 def text_counts(rule: Rule, corpus: Corpus, **_) -> list[dict]:
     out = []
     for rid, report in _each_report(corpus, rule.templates):
-        claims = compare_claims(report)
-        for c in claims[claims["status"] != "agree"].itertuples():
+        for c in (SimpleNamespace(**row) for row in claim_rows(report) if row["status"] != "agree"):
             if c.status == "disagree":
                 if c.quantity.endswith("_percent"):
                     message = f"正文「{c.phrase}」所述 {_fmt(c.stated)}% 无法由表中数字复算（{c.detail}）"
-                elif c.table is None or pd.isna(c.table):
+                elif c.table is None:
                     message = f"正文称{c.label} {_fmt(c.stated)} 件，与表格不符：{c.detail}"
                 elif c.quantity.endswith(("_upheld", "_not_corrected")):
-                    message = f"正文「{c.phrase[-40:]}」与表四不符：{c.detail}"
+                    message = f"正文「{c.phrase}」与表四不符：{c.detail}"
                 else:
                     message = f"正文称{c.label} {_fmt(c.stated)} 件，{c.table_what}为 {_fmt(c.table)} 件"
                 status = "fail"
@@ -410,7 +394,7 @@ def text_counts(rule: Rule, corpus: Corpus, **_) -> list[dict]:
                 message = f"正文称{c.label} {_fmt(c.stated)} 件，表中对应数字无法确定：{c.detail}"
                 status = "not_assessable"
             out.append(_finding(rule, corpus, rid, status, message, table="text", row=c.quantity,
-                                printed=c.phrase, expected=None if pd.isna(c.table) else c.table,
+                                printed=c.phrase, expected=c.table,
                                 actual=c.stated, location=f"{c.section_title}（{c.location}）"))
     return out
 
