@@ -50,8 +50,8 @@ def _label_or_markers(run: str, sep: str, loc: str, index: int, out: list[Token]
     stripped = run.strip()
     if not stripped:
         return sep
-    parts = stripped.split()
-    if all(p in DASH_MARKERS or p in NONE_MARKERS for p in parts):
+    parts = stripped.split() if len(stripped) < 24 else ()
+    if parts and all(p in DASH_MARKERS or p in NONE_MARKERS for p in parts):
         for j, p in enumerate(parts):
             out.append(Token("V", p, sep if j == 0 else "space", loc, index))
         return "space"

@@ -1,0 +1,469 @@
+"""Charts of a report's tables, as matplotlib figures.
+
+Every function returns a :class:`matplotlib.figure.Figure` built with the object-oriented
+API (no ``pyplot``: no global figure state, nothing shown twice in a notebook) and takes
+pandas objects, not a :class:`~govdisclosure.model.Report`:
+
+* :func:`outcome_mix`, :func:`refusal_reasons`, :func:`applicant_mix` take table 三
+  (``report.table("t3")``);
+* :func:`review_litigation` takes table 四 (``report.table("t4")``);
+* :func:`trend` takes a long frame of derived measures over years;
+* :func:`heatmap` takes any numeric matrix (e.g. agencies × rule ids).
+
+Blank cells are missing values (``pd.NA``) in those tables.  They are never drawn as 0:
+they are left out of bars and sums, and a footnote on the figure says so
+("部分单元格空白，未计入") and names them.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator, PercentFormatter, StrMethodFormatter
+
+from .fonts import use_cjk_font
+from .template import OUTCOME_GROUP_LABELS, T3_COLUMNS, T3_OUTCOME_GROUPS, T3_ROW
+
+# --------------------------------------------------------------------------- labels
+
+#: Short labels of the reasons rows of table 三 (不予公开, 无法提供, 不予处理), in template order.
+REFUSAL_LABELS: dict[str, str] = {
+    "denied_state_secret": "国家秘密",
+    "denied_prohibited_by_law": "法律行政法规禁止",
+    "denied_security_stability": "三安全一稳定",
+    "denied_third_party": "第三方合法权益",
+    "denied_internal_affairs": "内部事务信息",
+    "denied_process_info": "过程性信息",
+    "denied_enforcement_file": "行政执法案卷",
+    "denied_admin_query": "行政查询事项",
+    "unable_not_held": "本机关不掌握",
+    "unable_needs_creation": "需另行制作",
+    "unable_unclear": "补正后仍不明确",
+    "rejected_complaint": "信访举报投诉",
+    "rejected_duplicate": "重复申请",
+    "rejected_publication": "公开出版物",
+    "rejected_excessive": "大量反复申请",
+    "rejected_confirmation": "确认或重新出具",
+}
+
+#: Short labels of the other outcome rows of table 三 (used in footnotes).
+OUTCOME_ROW_LABELS: dict[str, str] = {
+    "granted": "予以公开",
+    "partially_granted": "部分公开",
+    **REFUSAL_LABELS,
+    "other_no_correction": "逾期不补正",
+    "other_unpaid_fee": "逾期未缴费",
+    "other_reasons": "其他原因",
+    "other_processing": "其他处理",
+}
+
+#: Applicant columns of table 三 (自然人, 商业企业, 科研机构, 社会公益组织, 法律服务机构, 其他).
+APPLICANT_LABELS: dict[str, str] = {c.key: c.label for c in T3_COLUMNS if c.key != "total"}
+
+#: Rows and result columns of table 四.
+T4_ROW_LABELS: dict[str, str] = {
+    "review": "行政复议",
+    "litigation_direct": "行政诉讼·直接起诉",
+    "litigation_after_review": "行政诉讼·复议后起诉",
+}
+T4_RESULT_LABELS: dict[str, str] = {
+    "upheld": "结果维持",
+    "corrected": "结果纠正",
+    "other": "其他结果",
+    "pending": "尚未审结",
+}
+
+BLANK_NOTE = "部分单元格空白，未计入"
+NO_REFUSALS_NOTE = "本年度无不予公开、无法提供或不予处理的申请"
+NO_CASES_NOTE = "本年度无行政复议、行政诉讼案件"
+SINGLE_YEAR_NOTE = "仅一年数据"
+
+# --------------------------------------------------------------------------- style
+
+SIZE = (7.0, 3.5)
+DPI = 100
+ACCENT = "#1f5a8a"
+SHADES = ("#0b3c5d", "#1f5a8a", "#4f86b5", "#8fb8d8", "#c6dcec")  # dark to light, one hue
+LINE_SHADES = (SHADES[0], SHADES[2], SHADES[3], SHADES[1])  # well apart when two or three lines
+MARKERS = ("o", "s", "^", "D")
+TEXT = "#333333"
+MUTED = "#6b6b6b"
+NA_FILL = "#e6e6e6"
+HEAT = LinearSegmentedColormap.from_list("govdisclosure_blues", ["#f4f8fb", *SHADES[::-1]]) \
+    .with_extremes(bad=NA_FILL)
+
+
+def _figure(title: str, size: tuple[float, float] = SIZE) -> tuple[Figure, Axes]:
+    """A new figure with one axes and a title, in the module's style."""
+    use_cjk_font()
+    fig = Figure(figsize=size, dpi=DPI, layout="constrained")
+    ax = fig.add_subplot()
+    _style(ax, title)
+    return fig, ax
+
+
+def _style(ax: Axes, title: str = "") -> None:
+    """Left-aligned title, no top/right frame, muted ticks."""
+    if title:
+        ax.set_title(title, loc="left", fontsize=12, color=TEXT)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_color(MUTED)
+    ax.tick_params(colors=MUTED, labelcolor=TEXT, labelsize=9)
+
+
+def _hide_value_axis(ax: Axes, axis: str) -> None:
+    """Drop the value axis of a bar chart whose bars carry their own value labels."""
+    if axis == "x":
+        ax.spines["bottom"].set_visible(False)
+        ax.tick_params(axis="x", bottom=False, labelbottom=False)
+    else:
+        ax.spines["left"].set_visible(False)
+        ax.tick_params(axis="y", left=False, labelleft=False)
+
+
+def _note(ax: Axes, text: str) -> None:
+    """An empty chart with a centred note instead of data."""
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center",
+            fontsize=11, color=MUTED)
+
+
+def _footnote(fig: Figure, notes: Sequence[str]) -> None:
+    """Small grey text under the chart (laid out by the figure's constrained layout)."""
+    if notes:
+        fig.supxlabel("；".join(notes), x=0.01, ha="left", fontsize=8, color=MUTED)
+
+
+def _blank_note(labels: Sequence[str], limit: int = 5) -> str:
+    """The footnote for blank cells, naming up to ``limit`` of them."""
+    named = "、".join(labels[:limit])
+    if len(labels) > limit:
+        named += f"等{len(labels)}项"
+    return f"{BLANK_NOTE}：{named}"
+
+
+def _fmt(value: float) -> str:
+    """A count with thousands separators, or a short decimal for non-integers."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.3g}"
+
+
+def _count_share(value: float | None, total: float, sep: str = "") -> str:
+    """A bar label: 空白 for a blank, else the count and (when ``total`` > 0) its share."""
+    if value is None:
+        return "空白"
+    return f"{_fmt(value)}{sep}（{value / total:.1%}）" if total else _fmt(value)
+
+
+def _value(frame: pd.DataFrame, row: str, column: str) -> float | None:
+    """One cell as a float, or None when the cell is blank (NA) or the row is absent."""
+    if row not in frame.index or column not in frame.columns:
+        return None
+    value = frame.at[row, column]
+    return None if pd.isna(value) else float(value)
+
+
+def _room(ax: Axes, values: Iterable[float | None], axis: str, factor: float = 1.3) -> None:
+    """Leave room after the longest bar for its value label."""
+    top = max((v for v in values if v is not None), default=0.0)
+    limit = top * factor if top > 0 else 1.0
+    (ax.set_xlim if axis == "x" else ax.set_ylim)(0, limit)
+
+
+# --------------------------------------------------------------------------- table 三
+
+def outcome_mix(t3: pd.DataFrame, *, title: str = "办理结果构成") -> Figure:
+    """Horizontal bars of the six outcome groups of table 三 (``total`` column).
+
+    A group is the sum of its template rows present in ``t3`` (予以公开 = ``granted``,
+    部分公开 = ``partially_granted``, 不予公开 = ``denied_*``, 无法提供 = ``unable_*``,
+    不予处理 = ``rejected_*``, 其他处理 = ``other_*`` or the 2019 row ``other_processing``);
+    rows that are not template rows (an agency's own subtotal row) are not counted.  Each
+    bar shows its count and its share of the sum of all groups.  Blank cells are left out
+    of the sums and named in a footnote; a group whose cells are all blank is labelled 空白.
+    """
+    fig, ax = _figure(title)
+    if not any(r in T3_ROW and T3_ROW[r].group for r in t3.index):
+        _note(ax, "无数据")
+        return fig
+    groups: dict[str, float | None] = {}
+    blanks: list[str] = []
+    for group in T3_OUTCOME_GROUPS:
+        rows = [r for r in t3.index if r in T3_ROW and T3_ROW[r].group == group]
+        if not rows:
+            continue
+        known = []
+        for row in rows:
+            value = _value(t3, row, "total")
+            if value is None:
+                blanks.append(OUTCOME_ROW_LABELS.get(row, row))
+            else:
+                known.append(value)
+        groups[OUTCOME_GROUP_LABELS[group]] = sum(known) if known else None
+
+    total = sum(v for v in groups.values() if v is not None)
+    labels = list(groups)
+    values = [v or 0.0 for v in groups.values()]
+    bars = ax.barh(labels, values, color=ACCENT, height=0.6)
+    ax.bar_label(bars, labels=[_count_share(v, total) for v in groups.values()],
+                 padding=3, fontsize=9, color=TEXT)
+    ax.invert_yaxis()
+    _room(ax, groups.values(), "x")
+    _hide_value_axis(ax, "x")
+    _footnote(fig, [_blank_note(blanks)] if blanks else [])
+    return fig
+
+
+def refusal_reasons(t3: pd.DataFrame, *, title: str = "不予公开、无法提供、不予处理的理由") -> Figure:
+    """Horizontal bars of each reason row (``denied_*``, ``unable_*``, ``rejected_*``).
+
+    Only reasons with a positive ``total`` get a bar, coloured by group (不予公开,
+    无法提供, 不予处理).  When no reason has a positive count the chart is empty with a note;
+    blank cells are named in a footnote, and the note then says that only the filled cells
+    were zero.
+    """
+    counts: dict[str, tuple[str, float]] = {}
+    blanks: list[str] = []
+    for row, label in REFUSAL_LABELS.items():
+        if row not in t3.index:
+            continue
+        value = _value(t3, row, "total")
+        if value is None:
+            blanks.append(label)
+        elif value > 0:
+            counts[label] = (T3_ROW[row].group or "", value)
+
+    fig, ax = _figure(title, (SIZE[0], max(SIZE[1], 0.3 * len(counts) + 1.4)))
+    if counts:
+        shade = {"denied": SHADES[0], "unable": SHADES[2], "rejected": SHADES[3]}
+        bars = ax.barh(list(counts), [v for _, v in counts.values()], height=0.6,
+                       color=[shade[g] for g, _ in counts.values()])
+        ax.bar_label(bars, labels=[_fmt(v) for _, v in counts.values()], padding=3,
+                     fontsize=9, color=TEXT)
+        ax.invert_yaxis()
+        _room(ax, [v for _, v in counts.values()], "x", factor=1.15)
+        _hide_value_axis(ax, "x")
+        present = dict.fromkeys(g for g, _ in counts.values())
+        ax.legend(handles=[Patch(color=shade[g], label=OUTCOME_GROUP_LABELS[g]) for g in present],
+                  frameon=False, fontsize=9, loc="lower right")
+    elif len(blanks) == sum(r in t3.index for r in REFUSAL_LABELS):
+        _note(ax, "不予公开、无法提供、不予处理各行均为空白")
+    elif blanks:
+        _note(ax, "已填写的单元格中无不予公开、无法提供或不予处理的申请")
+    else:
+        _note(ax, NO_REFUSALS_NOTE)
+    _footnote(fig, [_blank_note(blanks)] if blanks else [])
+    return fig
+
+
+def applicant_mix(t3: pd.DataFrame, *, title: str = "新收申请的申请人构成") -> Figure:
+    """Bars of 本年新收申请 (row ``new_received``) across the six applicant columns.
+
+    Each bar shows its count and its share of the sum of the filled columns; blank cells
+    are labelled 空白 and named in a footnote.
+    """
+    fig, ax = _figure(title)
+    values = {label: _value(t3, "new_received", column) for column, label in APPLICANT_LABELS.items()}
+    blanks = [label for label, v in values.items() if v is None]
+    total = sum(v for v in values.values() if v is not None)
+    if total == 0 and not blanks:
+        _note(ax, "本年度未收到新的政府信息公开申请")
+    else:
+        bars = ax.bar(list(values), [v or 0.0 for v in values.values()], color=ACCENT, width=0.6)
+        ax.bar_label(bars, labels=[_count_share(v, total, "\n") for v in values.values()],
+                     padding=3, fontsize=9, color=TEXT)
+        _room(ax, values.values(), "y", factor=1.35)
+        _hide_value_axis(ax, "y")
+    _footnote(fig, [_blank_note(blanks)] if blanks else [])
+    return fig
+
+
+# --------------------------------------------------------------------------- table 四
+
+def review_litigation(t4: pd.DataFrame, *, title: str = "行政复议、行政诉讼结果") -> Figure:
+    """Grouped bars: the three case kinds of table 四 × four results (维持, 纠正, 其他, 尚未审结).
+
+    Blank cells get no bar, are labelled 空白 and are named in a footnote.  When every filled
+    cell is 0 (and none is blank) the chart is empty with a note.
+    """
+    fig, ax = _figure(title)
+    cells = {(row, col): _value(t4, row, col) for row in T4_ROW_LABELS for col in T4_RESULT_LABELS}
+    blanks = [f"{T4_ROW_LABELS[r]}·{T4_RESULT_LABELS[c]}" for (r, c), v in cells.items() if v is None]
+    if not blanks and not any(cells.values()):
+        _note(ax, NO_CASES_NOTE)
+        return fig
+
+    n = len(T4_RESULT_LABELS)
+    width = 0.8 / n
+    positions = np.arange(len(T4_ROW_LABELS))
+    for i, (col, label) in enumerate(T4_RESULT_LABELS.items()):
+        values = [cells[row, col] for row in T4_ROW_LABELS]
+        bars = ax.bar(positions + (i - (n - 1) / 2) * width, [v or 0.0 for v in values], width * 0.9,
+                      color=SHADES[i], label=label)
+        ax.bar_label(bars, labels=["空白" if v is None else _fmt(v) for v in values],
+                     padding=2, fontsize=8, color=TEXT)
+    ax.set_xticks(positions, list(T4_ROW_LABELS.values()))
+    ax.tick_params(axis="x", length=0)
+    _room(ax, cells.values(), "y", factor=1.25)
+    _hide_value_axis(ax, "y")
+    ax.legend(frameon=False, fontsize=9, ncols=4, loc="upper center", bbox_to_anchor=(0.5, 1.0))
+    _footnote(fig, [_blank_note(blanks)] if blanks else [])
+    return fig
+
+
+# --------------------------------------------------------------------------- over years
+
+def trend(measures: pd.DataFrame, *, title: str = "关键指标年度变化") -> Figure:
+    """Lines of derived measures over report years.
+
+    ``measures`` is long: one row per (``year``, ``measure``) with the display name in
+    ``label`` and the number in ``value`` (NaN when unknown); an optional ``unit`` column
+    marks rates with ``"%"`` (values are fractions, 0.85 for 85%) and counts with ``"件"``
+    (the default).  Counts and rates get separate axes (counts on top) when both are
+    present.  Unknown values are not drawn and are mentioned in a footnote; with a single
+    year the measures are drawn as points with the note "仅一年数据".
+    """
+    missing = {"year", "measure", "label", "value"} - set(measures.columns)
+    if missing:
+        raise ValueError(f"trend(): measures lacks the column(s) {', '.join(sorted(missing))}")
+    duplicated = measures.duplicated(["year", "measure"])
+    if duplicated.any():
+        first = measures.loc[duplicated, ["year", "measure"]].iloc[0]
+        raise ValueError(f"trend(): several values for year {first['year']}, measure {first['measure']!r}")
+
+    data = measures.assign(rate=measures["unit"].eq("%") if "unit" in measures else False)
+    years = sorted(int(y) for y in data["year"].unique())
+    kinds = [rate for rate in (False, True) if data["rate"].eq(rate).any()]  # counts, then rates
+
+    use_cjk_font()
+    size = (SIZE[0], SIZE[1] * 1.6) if len(kinds) == 2 else SIZE
+    fig = Figure(figsize=size, dpi=DPI, layout="constrained")
+    if not years:
+        ax = fig.add_subplot()
+        _style(ax, title)
+        _note(ax, "无数据")
+        return fig
+
+    axes = fig.subplots(len(kinds), 1, sharex=True, squeeze=False)[:, 0]
+    notes: list[str] = []
+    for i, (ax, rate) in enumerate(zip(axes, kinds)):
+        _style(ax, title if i == 0 else "")
+        subset = data[data["rate"] == rate]
+        values = subset["value"].astype(float)
+        low, top = min(0.0, values.min()), max(0.0, values.max())  # NaN-safe: min/max skip NaN
+        span = top - low if top > low else 1.0
+        for j, (_, rows) in enumerate(subset.groupby("measure", sort=False)):
+            series = rows.set_index("year")["value"].astype(float).reindex(years)
+            if series.isna().any():
+                notes.append("部分年份无数据，未绘制")
+            ax.plot(years, series.to_numpy(), color=LINE_SHADES[j % len(LINE_SHADES)],
+                    marker=MARKERS[j % len(MARKERS)], linestyle="-" if len(years) > 1 else "none",
+                    linewidth=1.8, markersize=5, label=rows["label"].iloc[0])
+            above = j % 2 == 0  # every other line labels below its points: close lines' labels part
+            for year, value in series.dropna().items():
+                ax.annotate(f"{value:.1%}" if rate else _fmt(value), (year, value),
+                            xytext=(0, 6 if above else -7), textcoords="offset points",
+                            ha="center", va="bottom" if above else "top", fontsize=8, color=TEXT)
+        if not rate:
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        # room above the highest label and, when some labels sit below their points, under the
+        # lowest one; the ticks stay within the data's range
+        upper = low + span * 1.2
+        ax.set_ylim(low - (0.12 * span if subset["measure"].nunique() > 1 else 0.0), upper)
+        ax.set_yticks([t for t in ax.get_yticks() if low <= t <= upper])
+        ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0) if rate
+                                     else StrMethodFormatter("{x:,.0f}"))
+        ax.legend(frameon=False, fontsize=9, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    axes[-1].set_xticks(years, [str(y) for y in years])
+    pad = 0.3 if len(years) > 1 else 1.0
+    axes[-1].set_xlim(years[0] - pad, years[-1] + pad)
+    if len(years) == 1:
+        notes.append(SINGLE_YEAR_NOTE)
+    _footnote(fig, list(dict.fromkeys(notes)))
+    return fig
+
+
+# --------------------------------------------------------------------------- matrices
+
+def heatmap(matrix: pd.DataFrame, *, title: str) -> Figure:
+    """A heat map of a numeric matrix (rows × columns) with each cell's value written in.
+
+    Missing cells are grey, left unannotated and mentioned in a footnote.  The index and
+    column labels become the tick labels (Chinese is fine).
+    """
+    n_rows, n_cols = matrix.shape
+    width = max(SIZE[0], 2.5 + 0.6 * n_cols)
+    fig, ax = _figure(title, (width, max(SIZE[1], 1.2 + 0.4 * n_rows)))
+    if matrix.empty:
+        _note(ax, "无数据")
+        return fig
+
+    values = matrix.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    masked = np.ma.masked_invalid(values)
+    low = min(0.0, float(masked.min())) if masked.count() else 0.0
+    high = float(masked.max()) if masked.count() else 1.0
+    high = high if high > low else low + 1.0
+    ax.imshow(masked, cmap=HEAT, vmin=low, vmax=high, aspect="auto", interpolation="nearest")
+    for (i, j), value in np.ndenumerate(values):
+        if not np.isnan(value):
+            dark = (value - low) / (high - low) > 0.55
+            ax.text(j, i, _fmt(value), ha="center", va="center", fontsize=8,
+                    color="white" if dark else TEXT)
+
+    col_labels = [str(c) for c in matrix.columns]
+    slanted = max(map(len, col_labels)) * 0.1 > (width - 2.5) / n_cols  # ~0.1 inch a character
+    ax.set_xticks(range(n_cols), col_labels, rotation=45 if slanted else 0,
+                  ha="right" if slanted else "center")
+    ax.set_yticks(range(n_rows), [str(r) for r in matrix.index])
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    _footnote(fig, ["灰色格子：无数据"] if np.isnan(values).any() else [])
+    return fig
+
+
+# --------------------------------------------------------------------------- across agencies
+
+def distribution(values: pd.Series, *, title: str, unit: str = "件", highlight: str | None = None) -> Figure:
+    """Each agency's value of one measure as a dot on one axis, with the median marked.
+
+    ``values`` is indexed by agency name; NaN values are left out and counted in a
+    footnote.  ``unit`` "%" shows fractions as percentages.  ``highlight`` names one agency
+    to mark in the accent colour.
+    """
+    fig, ax = _figure(title, (SIZE[0], max(2.2, 0.9 + 0.28 * min(len(values), 20))))
+    known = values.dropna().astype(float).sort_values()
+    if known.empty:
+        _note(ax, "无数据")
+        return fig
+    positions = np.arange(len(known))
+    colors = [ACCENT if name == highlight else SHADES[3] for name in known.index]
+    ax.scatter(known.to_numpy(), positions, color=colors, s=28, zorder=3)
+    median = float(known.median())
+    ax.axvline(median, color=MUTED, linewidth=1, linestyle="--")
+    ax.text(median, len(known) - 0.4, f"中位数 {median:.1%}" if unit == "%" else f"中位数 {_fmt(median)}",
+            ha="left", va="bottom", fontsize=8, color=MUTED)
+    ax.set_yticks(positions, [str(name) for name in known.index])
+    if unit == "%":
+        ax.xaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
+    ax.set_ylim(-0.6, len(known) - 0.1 + 0.6)
+    missing = int(values.isna().sum())
+    _footnote(fig, [f"{missing} 个机关无数据，未绘制"] if missing else [])
+    return fig
+
+
+# --------------------------------------------------------------------------- output
+
+def figure_to_png(fig: Figure) -> bytes:
+    """The figure rendered as PNG bytes (at the figure's own dpi)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
