@@ -1,0 +1,143 @@
+"""Execute the parameterised notebooks with papermill and export them as HTML reports.
+
+The HTML is self-contained (code hidden, images embedded as data URIs, styles inline) and is
+written atomically: a file under its final name is always complete.  A notebook that fails
+still yields its HTML, with papermill's error banner at the failing cell.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from .errors import GovDisclosureError
+from .export import atomic_path
+
+NOTEBOOKS = Path(os.environ.get("GOVDISCLOSURE_NOTEBOOKS", Path(__file__).resolve().parents[2] / "notebooks"))
+REPORT_NOTEBOOK = "report.ipynb"
+COMPARE_NOTEBOOK = "compare.ipynb"
+
+_EXTERNAL_SCRIPT = re.compile(r"<script[^>]*\bsrc=[^>]*>\s*</script>", re.I)
+_UNSAFE = re.compile(r"[^\w\u3400-\u9fff-]+")
+_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)$", re.I)
+
+
+def notebook_path(name: str) -> Path:
+    path = NOTEBOOKS / name
+    if not path.exists():
+        raise GovDisclosureError(f"{path}: expected the notebook {name} of the govdisclosure project, found nothing; "
+                                 "install the project from its source tree (pip install -e .) or set "
+                                 "GOVDISCLOSURE_NOTEBOOKS to the folder that holds the notebooks")
+    return path
+
+
+def safe_stem(agency: str | None, year: int | None, source: str | Path) -> str:
+    """A file name stem safe on every OS, whatever the agency name holds.
+
+    Letters, digits and Chinese characters are kept; everything else (path separators,
+    dots, quotes, control characters, markup) becomes "_"; the name is cut to a length every
+    file system accepts; a short hash of the source path keeps two reports of one
+    agency-year (two renderings) apart.
+    """
+    name = unicodedata.normalize("NFKC", agency or "未识别机关")
+    name = _UNSAFE.sub("_", name).strip("_")[:60] or "未识别机关"
+    if _WINDOWS_RESERVED.match(name):
+        name = f"_{name}"
+    digest = hashlib.sha256(str(source).encode("utf-8")).hexdigest()[:8]
+    return f"{year or '未知年度'}_{name}_{digest}"
+
+
+@dataclass
+class Rendered:
+    source: str
+    html: Path | None
+    ok: bool
+    error: str = ""
+    seconds: float = 0.0
+
+
+def export_html(notebook: nbformat.NotebookNode, path: Path) -> Path:
+    """Write ``notebook`` as self-contained HTML without its code, atomically."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True, embed_images=True)
+    exporter.mathjax_url = ""  # no formulas in these reports: no script from a CDN
+    body, _ = exporter.from_notebook_node(notebook)
+    body = _EXTERNAL_SCRIPT.sub("", body)  # the reports need no script: nothing is fetched
+    tmp = atomic_path(path)
+    try:
+        tmp.write_text(body, encoding="utf-8")
+        tmp.chmod(0o644)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+def execute(notebook: str, parameters: dict, *, cwd: Path | None = None, engine_name: str | None = None,
+            kernel_name: str = "python3") -> tuple[nbformat.NotebookNode, str]:
+    """Run a notebook of the project with papermill; return (executed notebook, error or "")."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    path = notebook_path(notebook)
+    handle, name = tempfile.mkstemp(prefix="govdisclosure-", suffix=".ipynb")
+    os.close(handle)
+    output = Path(name)
+    try:
+        try:
+            papermill.execute_notebook(str(path), str(output), parameters=parameters, cwd=str(cwd or path.parent),
+                                       kernel_name=kernel_name, engine_name=engine_name, progress_bar=False,
+                                       log_output=False)
+            error = ""
+        except PapermillExecutionError as exc:
+            error = f"{exc.ename}: {exc.evalue}"
+        return nbformat.read(output, as_version=4), error
+    finally:
+        if output.exists():
+            output.unlink()
+
+
+def render_report(source: str | Path, out_dir: str | Path, *, agency: str | None = None, year: int | None = None,
+                  context: str | Path | None = None, fail_on: str = "never", stem: str | None = None,
+                  engine_name: str | None = None) -> Rendered:
+    """Execute ``report.ipynb`` for one report and write ``out_dir/<stem>.html``."""
+    import time
+
+    started = time.perf_counter()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    source = Path(source).resolve()
+    parameters = dict(source=str(source), agency=agency, year=year,
+                      context=None if context is None else str(Path(context).resolve()), fail_on=fail_on)
+    if stem is None:
+        from .parse import load_report
+
+        report = load_report(source, agency=agency, year=year)
+        stem = safe_stem(report.agency, report.year, source)
+    html = out / f"{stem}.html"
+    notebook, error = execute(REPORT_NOTEBOOK, parameters, engine_name=engine_name)
+    export_html(notebook, html)
+    return Rendered(str(source), html, not error, error, time.perf_counter() - started)
+
+
+def render_compare(corpus: str | Path, html: str | Path, *, years: str = "", agencies: str = "",
+                   measure: str = "open_rate", engine_name: str | None = None) -> Rendered:
+    import time
+
+    started = time.perf_counter()
+    path = Path(html)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    parameters = dict(corpus=str(Path(corpus).resolve()), years=years, agencies=agencies, measure=measure)
+    notebook, error = execute(COMPARE_NOTEBOOK, parameters, engine_name=engine_name)
+    export_html(notebook, path)
+    return Rendered(str(corpus), path, not error, error, time.perf_counter() - started)
