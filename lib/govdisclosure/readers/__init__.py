@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..errors import ReportReadError
 from .document import Document, Line, sha256_of
-from .encoding import decode, is_binary
+from .encoding import decode_report, is_binary
 from .html import looks_like_html, read_html
 from .markdown import looks_like_markdown, read_markdown
 from .text import read_text
@@ -16,9 +16,40 @@ __all__ = ["Document", "Line", "read_document", "sniff_format", "SUPPORTED_SUFFI
 SUPPORTED_SUFFIXES = (".txt", ".text", ".html", ".htm", ".shtml", ".md", ".markdown", ".pdf", ".docx")
 
 
+# Files that are often saved by mistake where a report was expected, by their first bytes:
+# (signature, what was found, what the user can do).
+_NOT_A_REPORT_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image", "a scanned report must be OCRed first"),
+    (b"\xff\xd8\xff", "a JPEG image", "a scanned report must be OCRed first"),
+    (b"GIF8", "a GIF image", ""),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a legacy Office file (.doc/.xls, OLE2 format)",
+     "open it in Word or LibreOffice and save it as .docx or PDF"),
+    (b"{\\rtf", "an RTF document", "save it as .docx or PDF"),
+    (b"Rar!\x1a\x07", "a RAR archive", "extract the report from it first"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive", "extract the report from it first"),
+    (b"\x1f\x8b", "a gzip-compressed file", "decompress it first"),
+    (b"%!PS", "a PostScript file", "convert it to PDF first"),
+)
+
+
+def _known_non_report(data: bytes) -> tuple[str, str] | None:
+    for signature, found, hint in _NOT_A_REPORT_SIGNATURES:
+        if data.startswith(signature):
+            return found, hint
+    return None
+
+
+def _pdf_start(data: bytes) -> int:
+    """Where the PDF header is: readers accept it anywhere in the first 1024 bytes (servers and
+    download tools sometimes put a BOM, blank lines or an HTTP header before it)."""
+    if data.startswith(b"%PDF-"):
+        return 0
+    return data.find(b"%PDF-", 0, 1024)
+
+
 def sniff_format(data: bytes, path: str) -> str:
     """The format of a file from its first bytes: pdf, docx, html, markdown or text."""
-    if data.startswith(b"%PDF"):
+    if _pdf_start(data) >= 0:
         return "pdf"
     if data.startswith(b"PK\x03\x04"):
         if b"word/" in data[:65536] or path.lower().endswith(".docx"):
@@ -44,14 +75,22 @@ def read_document(path: str | Path, *, data: bytes | None = None) -> Document:
             raise ReportReadError(name, "a report file", "a directory") from None
         except OSError as exc:
             raise ReportReadError(name, "a readable report file", f"an OS error: {exc.strerror}") from None
+    if not data:
+        raise ReportReadError(name, "a report", "an empty file (0 bytes)")
     if not data.strip():
-        raise ReportReadError(name, "a report", "an empty file")
+        raise ReportReadError(name, "a report", f"a file with only whitespace ({len(data)} bytes)")
     digest = sha256_of(data)
+    known = _known_non_report(data)
+    if known is not None:
+        raise ReportReadError(name, "a report as text, HTML, Markdown, PDF or DOCX", *known)
     kind = sniff_format(data, name)
     if kind == "pdf":
         from .pdf import read_pdf
 
-        return read_pdf(data, name, digest)
+        doc = read_pdf(data[_pdf_start(data):], name, digest)
+        if _pdf_start(data) > 0:
+            doc.notes.append(f"{_pdf_start(data)} byte(s) before the PDF header were skipped")
+        return doc
     if kind == "docx":
         from .docx import read_docx
 
@@ -59,9 +98,14 @@ def read_document(path: str | Path, *, data: bytes | None = None) -> Document:
     if is_binary(data):
         raise ReportReadError(name, "a report as text, HTML, Markdown, PDF or DOCX",
                               "binary data (NUL or control bytes)")
-    text, encoding = decode(data, name)
+    text, encoding, notes = decode_report(data, name)
+    if not text.strip("\ufeff \t\r\n\x0b\x0c\u3000\u00a0"):
+        raise ReportReadError(name, "a report", f"a file with only whitespace ({len(data)} bytes, {encoding})")
     if looks_like_html(text):
-        return read_html(text, name, digest, encoding)
-    if looks_like_markdown(text):
-        return read_markdown(text, name, digest, encoding)
-    return read_text(text, name, digest, encoding)
+        doc = read_html(text, name, digest, encoding)
+    elif looks_like_markdown(text):
+        doc = read_markdown(text, name, digest, encoding)
+    else:
+        doc = read_text(text, name, digest, encoding)
+    doc.notes[:0] = notes
+    return doc

@@ -14,6 +14,18 @@ from ..errors import ReportReadError
 from .document import Document, Line
 
 
+def _blocks(parent):
+    """Paragraphs and tables in document order, including those inside content controls
+    (``w:sdt``, used by Word templates for cover pages and form fields) and custom-XML
+    wrappers, which a walk over the body's children alone would skip."""
+    for child in parent.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1] if isinstance(child.tag, str) else ""
+        if tag in ("p", "tbl"):
+            yield child
+        elif tag in ("sdt", "sdtContent", "customXml"):
+            yield from _blocks(child)
+
+
 def read_docx(data: bytes, path: str, sha256: str) -> Document:
     try:
         import docx
@@ -22,10 +34,23 @@ def read_docx(data: bytes, path: str, sha256: str) -> Document:
     except ImportError as exc:  # pragma: no cover - a dependency of the package
         raise ReportReadError(path, "python-docx installed to read DOCX", "it is missing",
                               "pip install python-docx") from exc
+    from lxml import etree
+
     try:
         document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise ReportReadError(path, "a Word document (.docx)", f"a damaged file ({type(exc).__name__})") from exc
+    except zipfile.BadZipFile as exc:
+        raise ReportReadError(path, "a Word document (.docx)", f"a damaged ZIP archive ({exc})",
+                              "was the download cut short?") from exc
+    except KeyError as exc:  # no [Content_Types].xml or no main document part
+        raise ReportReadError(path, "a Word document (.docx)",
+                              f"a ZIP archive that is not a Word document (missing {exc})") from exc
+    except ValueError as exc:  # another kind of Office file (a workbook, a presentation)
+        raise ReportReadError(path, "a Word document (.docx)",
+                              f"an Office file that is not a Word document ({str(exc).split(', ')[-1]})") from exc
+    except etree.XMLSyntaxError as exc:
+        raise ReportReadError(path, "a Word document (.docx)", f"a Word document whose XML is damaged ({exc})") from exc
+    except Exception as exc:  # python-docx raises its own kinds (PackageNotFoundError, …)
+        raise ReportReadError(path, "a Word document (.docx)", f"a file python-docx cannot open ({type(exc).__name__})") from exc
     lines: list[Line] = []
     fields: dict[str, str] = {}
     title = (document.core_properties.title or "").strip()
@@ -33,7 +58,7 @@ def read_docx(data: bytes, path: str, sha256: str) -> Document:
         fields["标题"] = title
     paragraph_number = 0
     table_number = 0
-    for block in document.element.body.iterchildren():
+    for block in _blocks(document.element.body):
         tag = block.tag.rsplit("}", 1)[-1]
         if tag == "p":
             paragraph_number += 1

@@ -31,19 +31,58 @@ def is_binary(data: bytes) -> bool:
     return controls / len(head) > 0.05
 
 
-def decode(data: bytes, path: str, *, declared: bool = True) -> tuple[str, str]:
-    """Decode ``data``; return (text, encoding used).
+def _nearly_utf8(data: bytes) -> tuple[str, int] | None:
+    """UTF-8 text damaged in a few places (a crawler cut the last character in half, a stray byte).
 
-    Order: byte-order mark; strict UTF-8; the charset an HTML page declares; strict GB18030;
-    then charset-normalizer's best guess.  Raises :class:`ReportReadError` when nothing fits.
+    Returns (text, number of undecodable bytes replaced) when the bytes are overwhelmingly
+    valid multi-byte UTF-8: a handful of bad bytes against many good non-ASCII characters.
+    GBK/GB18030 text never looks like this (its byte pairs are almost never valid UTF-8), so
+    it does not steal such files.
+    """
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - data.count("\ufffd".encode("utf-8"))
+    if bad <= 0:
+        return None
+    good = sum(1 for ch in text if ord(ch) > 127 and ch != "\ufffd")
+    if bad <= 3 and good >= 50 * bad:
+        return text, bad
+    return None
+
+
+def decode_report(data: bytes, path: str, *, declared: bool = True) -> tuple[str, str, list[str]]:
+    """Decode ``data``; return (text, encoding used, notes on damage found while decoding).
+
+    Order: byte-order mark; strict UTF-8; UTF-8 with a few damaged bytes (a character cut in
+    half by a crawler); the charset an HTML page declares; strict GB18030; then
+    charset-normalizer's best guess.  Raises :class:`ReportReadError` when nothing fits.
     """
     for bom, name in _BOMS:
         if data.startswith(bom):
-            return data.decode(name), name
+            # the mark settles the encoding; a damaged byte after it must not stop the reading
+            text = data.decode(name, errors="replace")
+            bad = text.count("\ufffd") - data.decode(name, errors="ignore").count("\ufffd")
+            notes = [f"{bad} byte(s) that are not valid {name} were replaced by U+FFFD"] if bad else []
+            return text, name, notes
     try:
-        return data.decode("utf-8"), "utf-8"
+        return data.decode("utf-8"), "utf-8", []
     except UnicodeDecodeError:
         pass
+    nearly = _nearly_utf8(data)
+    if nearly is not None:
+        text, bad = nearly
+        return text, "utf-8", [f"{bad} byte(s) that are not valid UTF-8 (a character cut in half?) "
+                               "were replaced by U+FFFD"]
+    text, name = _decode_other(data, path, declared=declared)
+    return text, name, []
+
+
+def decode(data: bytes, path: str, *, declared: bool = True) -> tuple[str, str]:
+    """Decode ``data``; return (text, encoding used).  See :func:`decode_report`."""
+    text, name, _ = decode_report(data, path, declared=declared)
+    return text, name
+
+
+def _decode_other(data: bytes, path: str, *, declared: bool) -> tuple[str, str]:
     if declared:
         match = _META_CHARSET.search(data[:4096])
         if match:

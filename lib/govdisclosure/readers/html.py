@@ -39,22 +39,28 @@ def _is_hidden(el) -> bool:
     if el.get("hidden") is not None:
         return True
     style = el.get("style")
-    if style and "display" in style:
-        compact = style.replace(" ", "").lower()
+    if style:
+        # style="DISPLAY: NONE" (Word exports write CSS in capitals)
+        compact = re.sub(r"\s+", "", style).lower()
         return "display:none" in compact
     return False
 
 
 def _cell_text(cell) -> str:
+    """The visible text of a cell: scripts and hidden elements dropped, the text after them kept."""
     parts: list[str] = []
-    for node in cell.iter():
-        tag = node.tag if isinstance(node.tag, str) else None
-        if node is not cell and (tag in _SKIP or (tag and _is_hidden(node))):
-            continue
-        if tag and node.text:
+
+    def walk(node) -> None:
+        if node.text:
             parts.append(node.text)
-        if node is not cell and node.tail:
-            parts.append(node.tail)
+        for child in node:
+            tag = child.tag.lower() if isinstance(child.tag, str) else None
+            if tag is not None and tag not in _SKIP and not _is_hidden(child):
+                walk(child)
+            if child.tail:  # the tail follows the element: visible even when the element is not
+                parts.append(child.tail)
+
+    walk(cell)
     return _clean("".join(parts))
 
 
@@ -66,6 +72,7 @@ def table_rows(table, table_number: int) -> list[Line]:
     for r, tr in enumerate(rows, start=1):
         placed: list[tuple[int, str, bool]] = []  # (column, text, carried)
         occupied = {}
+        hidden_row = _is_hidden(tr)
         for col, (left, text, width) in list(carried.items()):
             for c in range(col, col + width):
                 occupied[c] = True
@@ -75,10 +82,14 @@ def table_rows(table, table_number: int) -> list[Line]:
                 del carried[col]
             else:
                 carried[col][0] = left - 1
+        if hidden_row:
+            continue  # not shown (its cells start no rowspan), but spans from above run through it
         col = 0
         for cell in tr:
             if not isinstance(cell.tag, str) or cell.tag.lower() not in ("td", "th"):
                 continue
+            if _is_hidden(cell):
+                continue  # a hidden cell takes no column
             while occupied.get(col):
                 col += 1
             try:
@@ -166,7 +177,9 @@ def read_html(text: str, path: str, sha256: str, encoding: str) -> Document:
     return Document(path, "html", lines, sha256, encoding, fields)
 
 
-_HTML_SNIFF = re.compile(r"<\s*(html|body|table|p|div|span|tr|td|br|meta|head)\b", re.I)
+# <br> and <span> are left out: PDF-to-Markdown converters put them in pipe-table cells, and a
+# page or fragment of HTML always has block elements.
+_HTML_SNIFF = re.compile(r"<\s*(html|body|table|p|div|tr|td|meta|head)\b", re.I)
 
 
 def looks_like_html(text: str) -> bool:

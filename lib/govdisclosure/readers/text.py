@@ -14,10 +14,27 @@ from ..template import BODY_MARKERS, HEADER_FIELD
 from .document import Document, Line
 
 _NUMBER_LINE = re.compile(r"^\s*[+\-]?\d+(?:\.\d+)?\s*$")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as an editor numbers them: broken at CRLF, CR and LF only.
+
+    ``str.splitlines`` also breaks at form feeds (pdftotext's page breaks), U+2028 and other
+    separators, which would shift every location after them and cut table rows in two.
+    """
+    lines = _LINE_BREAK.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 def split_header(raw_lines: list[str]) -> tuple[dict[str, str], int]:
-    """Crawler header fields at the top of a text file; return (fields, first body line)."""
+    """Crawler header fields at the top of a text file; return (fields, first body line).
+
+    The header must start the file (blank lines aside): a field line after other text (a
+    report's title followed by "发布日期：…") is part of the report, and nothing is dropped.
+    """
     fields: dict[str, str] = {}
     body_start = 0
     for i, line in enumerate(raw_lines[:20]):
@@ -30,7 +47,9 @@ def split_header(raw_lines: list[str]) -> tuple[dict[str, str], int]:
         if match:
             fields.setdefault(match.group(1), match.group(2).strip())
             body_start = i + 1
-        elif stripped and fields and not stripped.startswith(("页面链接", "=")):
+        elif stripped and not fields:
+            return {}, 0  # text before any field: there is no crawler header
+        elif stripped and not stripped.startswith(("页面链接", "=")):
             break
     return fields, body_start
 
@@ -58,12 +77,20 @@ def detect_dropped_repeats(lines: list[Line]) -> bool:
     return numbers >= 20
 
 
+def _indented_text(raw: str) -> bool:
+    """A paragraph indented with tabs (Word copy-paste), not a table row: tabs only before one
+    piece of text that is not a number.  A row's single label with trailing empty cells
+    ("第二十条第（一）项\t\t\t") and a lone value stay rows."""
+    head = raw.lstrip("\t")
+    return head != raw and "\t" not in head and not _NUMBER_LINE.match(head)
+
+
 def text_lines(text: str, *, first_line: int = 1, tabs_are_cells: bool = True) -> list[Line]:
     lines: list[Line] = []
-    for offset, raw in enumerate(text.splitlines()):
+    for offset, raw in enumerate(split_lines(text)):
         number = first_line + offset
         loc = f"line {number}"
-        if tabs_are_cells and "\t" in raw and raw.strip():
+        if tabs_are_cells and "\t" in raw and raw.strip() and not _indented_text(raw):
             cells = [c.strip() for c in raw.split("\t")]
             lines.append(Line(cells, loc, True, [f"{loc} cell {j + 1}" for j in range(len(cells))]))
         else:
@@ -72,7 +99,7 @@ def text_lines(text: str, *, first_line: int = 1, tabs_are_cells: bool = True) -
 
 
 def read_text(text: str, path: str, sha256: str, encoding: str) -> Document:
-    raw_lines = text.splitlines()
+    raw_lines = split_lines(text)
     fields, body_start = split_header(raw_lines)
     body = "\n".join(raw_lines[body_start:])
     lines = text_lines(body, first_line=body_start + 1)

@@ -1,0 +1,107 @@
+"""`govdisclosure parse FILE... -o OUT`, run in-process."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from conftest import source_of
+from govdisclosure.cli import main
+
+COLUMNS = ["source", "agency", "year", "template", "table", "row", "column", "value", "state", "raw", "location"]
+SEED = "seed_changning_tzcjb_2024"  # 25×7 + 15 + 10 cells
+HTML = "shanghai_gov_office_2019"  # blank 总计 cells
+
+
+def read_output(path) -> pd.DataFrame:
+    if path.suffix == ".csv":
+        return pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, na_values=[""],
+                           dtype={"raw": str, "location": str, "template": str})
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    records = json.loads(path.read_text(encoding="utf-8"))
+    assert all(list(record) == COLUMNS for record in records)
+    return pd.DataFrame.from_records(records, columns=COLUMNS)
+
+
+@pytest.mark.parametrize("suffix", [
+    pytest.param(".csv", id="csv-has-exactly-the-tidy-columns"),
+    pytest.param(".parquet", id="parquet-has-exactly-the-tidy-columns"),
+    pytest.param(".json", id="json-records-have-exactly-the-tidy-columns"),
+])
+def test_parse_writes_the_tidy_table(tmp_path, capsys, suffix):
+    out = tmp_path / f"cells{suffix}"
+    status = main(["parse", str(source_of(SEED)), str(source_of(HTML)), "-o", str(out)])
+    assert status == 0
+    frame = read_output(out)
+    assert list(frame.columns) == COLUMNS
+    assert set(frame["source"]) == {str(source_of(SEED)), str(source_of(HTML))}
+    seed = frame[frame["source"] == str(source_of(SEED))]
+    assert len(seed[seed["table"] == "t3"]) == 175 and len(seed[seed["table"] == "t4"]) == 15
+    assert set(seed["year"]) == {2024} and set(seed["template"]) == {"2021"}
+    one = seed[(seed["table"] == "t3") & (seed["row"] == "new_received") & (seed["column"] == "total")]
+    assert one[["value", "state", "raw", "location"]].values.tolist() == [[1.0, "number", "1", "line 54 cell 8"]]
+    html = frame[frame["source"] == str(source_of(HTML))]
+    blank = html[(html["table"] == "t3") & (html["row"] == "granted") & (html["column"] == "total")]
+    assert blank["state"].tolist() == ["blank"] and blank["value"].isna().all()  # blank, not 0
+    assert set(html["year"]) == {2019}
+    err = capsys.readouterr().err
+    assert f"wrote {len(frame)} cells of 2 report(s) to {out}" in err
+
+
+@pytest.mark.parametrize("bad_name,bad_data,reason", [
+    pytest.param("noise.bin.txt", b"\x00\x01\x02\xff" * 300, "binary", id="a-binary-file-among-good-ones"),
+    pytest.param("empty.txt", b"", "empty", id="an-empty-file-among-good-ones"),
+    pytest.param("list.html", '<html><body><div><a href="/">首页</a></div><p>政务公开</p></body></html>'.encode(),
+                 "no template table", id="a-page-that-is-not-a-report-among-good-ones"),
+])
+def test_a_bad_file_among_good_ones_is_reported_and_the_good_ones_written(tmp_path, capsys, bad_name,
+                                                                         bad_data, reason):
+    bad = tmp_path / bad_name
+    bad.write_bytes(bad_data)
+    out = tmp_path / "cells.csv"
+    status = main(["parse", str(source_of(SEED)), str(bad), str(source_of(HTML)), "-o", str(out)])
+    assert status == 2
+    frame = read_output(out)
+    assert set(frame["source"]) == {str(source_of(SEED)), str(source_of(HTML))}
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1
+    assert str(bad) in errors[0] and reason in errors[0]
+
+
+def test_a_missing_file_among_good_ones_is_reported_and_the_good_ones_written(tmp_path, capsys):
+    missing = tmp_path / "missing.txt"
+    out = tmp_path / "cells.parquet"
+    status = main(["parse", str(missing), str(source_of(SEED)), "-o", str(out)])
+    assert status == 2
+    assert set(read_output(out)["source"]) == {str(source_of(SEED))}
+    err = capsys.readouterr().err
+    assert f"error: {missing}: expected a report file, found no such file" in err.splitlines()
+    assert "1 of 2 file(s) could not be read" in err
+
+
+def test_every_file_unreadable_still_writes_an_empty_table_with_the_columns(tmp_path, capsys):
+    bad = tmp_path / "empty.txt"
+    bad.write_bytes(b"")
+    out = tmp_path / "cells.csv"
+    assert main(["parse", str(bad), "-o", str(out)]) == 2
+    frame = read_output(out)
+    assert list(frame.columns) == COLUMNS and frame.empty
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param("cells.xlsx", id="xlsx-is-not-an-output-of-parse"),
+    pytest.param("cells.txt", id="txt-is-not-an-output-format"),
+    pytest.param("cells", id="no-extension-is-refused"),
+])
+def test_an_unsupported_output_extension_is_refused(tmp_path, capsys, name):
+    out = tmp_path / name
+    status = main(["parse", str(source_of(SEED)), "-o", str(out)])
+    assert status == 2
+    assert not out.exists()
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith(f"error: {out}: expected an output file ending in .csv, .parquet, .json")
+    assert "found" in err[0]
