@@ -1,4 +1,4 @@
-# Two commands do all the set-up on a fresh machine with Python 3.10+:
+# Two commands do all the set-up on a fresh machine with Python 3.11+:
 #   make demo   read, check and render the bundled real reports into reports/
 #   make test   run the test suite
 PYTHON ?= python3

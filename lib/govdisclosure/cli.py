@@ -111,6 +111,49 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if len(at_or_above(findings, args.fail_on)) else EXIT_OK
 
 
+def cmd_batch(args: argparse.Namespace, *, exports: bool = True) -> int:
+    from . import batch
+
+    batch.install_sigterm_as_interrupt()
+    result = batch.run(args.inputs, args.output, workers=args.workers, scheduler=getattr(args, "scheduler", None),
+                       fail_on=args.fail_on, render=not getattr(args, "no_render", False),
+                       compare=exports, excel=exports, progress=not args.quiet)
+    summary = result.summary
+    files = summary[summary["file"] != "(comparison)"]
+    bad = summary[summary["status"].isin(["failed", "unreadable"])]
+    for row in bad.itertuples():
+        first_line = str(row.error).strip().splitlines()[0] if str(row.error).strip() else "unknown error"
+        _err(f"{row.status}: {row.file}: {first_line}")
+    _err(f"{len(files)} file(s): {result.rendered} report(s) rendered, {result.skipped} unchanged, "
+         f"{result.failed} of {len(summary)} failed; see {Path(args.output) / 'index.html'} and "
+         f"{Path(args.output) / 'run_summary.csv'}")
+    if result.interrupted:
+        _err("interrupted: rerun the same command to resume")
+    return result.exit_code
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    return cmd_batch(args, exports=False)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .render import render_compare
+
+    source = args.corpus
+    if len(source) == 1 and Path(source[0]).is_dir():
+        corpus = Path(source[0])
+    else:
+        from .notebook import write_file_list
+
+        corpus = write_file_list([str(p) for p in discover(source)], Path(args.output).with_suffix(".files.json"))
+    result = render_compare(corpus, args.output, years=args.years, agencies=args.agencies, measure=args.measure)
+    if not result.ok:
+        _err(f"failed: the comparison notebook stopped with {result.error}; its HTML is at {result.html}")
+        return EXIT_FINDINGS
+    _err(f"wrote {result.html}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="govdisclosure",
@@ -132,6 +175,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--blank-as-zero", action="store_true",
                    help="count blank and dash cells as 0 in sums (said in each finding) instead of not assessable")
     p.set_defaults(func=cmd_check)
+
+    for name, helptext, func in (
+            ("batch", "parse, check, export and render reports for whole folders (resumable)", cmd_batch),
+            ("report", "render one HTML report per agency-year (and OUT/index.html)", cmd_report)):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("inputs", nargs="+", metavar="FILE_OR_DIR", help="report files or folders to search")
+        p.add_argument("-o", "--output", required=True, metavar="OUT", help="output folder")
+        p.add_argument("--workers", type=int, default=None, help="worker processes (default: one per CPU)")
+        p.add_argument("--fail-on", choices=("error", "warning", "info", "never"), default="never",
+                       help="a report with a failure at or above this level counts as failed (default: never)")
+        p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+        if name == "batch":
+            p.add_argument("--scheduler", metavar="ADDRESS",
+                           help="a Dask scheduler (tcp://host:8786); default: $DASK_SCHEDULER_ADDRESS, else local")
+            p.add_argument("--no-render", action="store_true", help="build the corpus and exports only")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("compare", help="render the comparison report of a folder of reports (or a batch output)")
+    p.add_argument("corpus", nargs="+", metavar="DIR_OR_FILES")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.html")
+    p.add_argument("--years", default="", help='e.g. "2021-2024" or "2023,2024"')
+    p.add_argument("--agencies", default="", help="comma-separated parts of agency names")
+    p.add_argument("--measure", default="open_rate", help="measure to rank and plot (default: open_rate)")
+    p.set_defaults(func=cmd_compare)
     return parser
 
 

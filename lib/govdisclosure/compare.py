@@ -8,6 +8,7 @@ HTML page) the one with fewer ambiguous cells.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,9 +60,11 @@ class CorpusView:
             reports = pd.read_parquet(stored)
             findings = pd.read_parquet(path / "corpus" / "findings.parquet")
             measures = pd.read_parquet(path / "corpus" / "measures.parquet")
-        elif path.is_dir():
+        elif path.is_dir() or path.suffix == ".json":
             loaded = []
-            for file in sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES):
+            files = ([Path(p) for p in json.loads(path.read_text(encoding="utf-8"))] if path.suffix == ".json" else
+                     sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES))
+            for file in files:
                 try:
                     loaded.append(load_report(file))
                 except GovDisclosureError:

@@ -68,7 +68,6 @@ class Report:
     fields: dict[str, str] = field(default_factory=dict)  # crawler header / page metadata
     section_locations: dict[str, str] = field(default_factory=dict)
     section_headings: dict[str, str] = field(default_factory=dict)  # key -> heading as printed
-    text: str = ""  # the report's text, lines joined, for text-against-table checks
     agency_from: str = ""  # where the agency name came from (title, caller, …)
     year_from: str = ""
 

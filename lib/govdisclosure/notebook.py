@@ -60,6 +60,9 @@ class Html(str):
     def _repr_html_(self) -> str:
         return f'<div class="gd">{CSS}{self}</div>'
 
+    def __repr__(self) -> str:  # the plain-text form a notebook stores beside the HTML
+        return f"<HTML, {len(self)} characters>"
+
 
 def esc(value) -> str:
     return html.escape("" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value))
@@ -119,6 +122,13 @@ def context_reports(report: Report, context: str | Path | None) -> list[Report]:
         if other.year not in best or ambiguous < sum(c.state == "ambiguous" for c in best[other.year].cell_list):
             best[other.year] = other
     return [best[y] for y in sorted(best)]
+
+
+def write_file_list(files: list[str], path: Path) -> Path:
+    """A .json list of report files (what ``context`` and the comparison accept)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps([str(Path(f).resolve()) for f in files], ensure_ascii=False, indent=1), encoding="utf-8")
+    return path
 
 
 @dataclass

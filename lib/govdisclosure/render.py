@@ -7,6 +7,7 @@ still yields its HTML, with papermill's error banner at the failing cell.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -29,7 +30,10 @@ _UNSAFE = re.compile(r"[^\w\u3400-\u9fff-]+")
 _WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)$", re.I)
 
 
-def notebook_path(name: str) -> Path:
+def notebook_path(name: str | Path) -> Path:
+    """A notebook of the project by name, or any notebook by its path."""
+    if Path(name).suffix == ".ipynb" and Path(name).exists() and Path(name).name != str(name):
+        return Path(name)
     path = NOTEBOOKS / name
     if not path.exists():
         raise GovDisclosureError(f"{path}: expected the notebook {name} of the govdisclosure project, found nothing; "
@@ -63,14 +67,20 @@ class Rendered:
     seconds: float = 0.0
 
 
-def export_html(notebook: nbformat.NotebookNode, path: Path) -> Path:
-    """Write ``notebook`` as self-contained HTML without its code, atomically."""
+@functools.lru_cache(maxsize=1)
+def html_exporter():
+    """The HTML exporter (built once per process: loading its templates is most of its cost)."""
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True, embed_images=True)
+                            exclude_output_prompt=True)
     exporter.mathjax_url = ""  # no formulas in these reports: no script from a CDN
-    body, _ = exporter.from_notebook_node(notebook)
+    return exporter
+
+
+def export_html(notebook: nbformat.NotebookNode, path: Path) -> Path:
+    """Write ``notebook`` as self-contained HTML without its code, atomically."""
+    body, _ = html_exporter().from_notebook_node(notebook)
     body = _EXTERNAL_SCRIPT.sub("", body)  # the reports need no script: nothing is fetched
     tmp = atomic_path(path)
     try:
@@ -83,7 +93,7 @@ def export_html(notebook: nbformat.NotebookNode, path: Path) -> Path:
     return path
 
 
-def execute(notebook: str, parameters: dict, *, cwd: Path | None = None, engine_name: str | None = None,
+def execute(notebook: str | Path, parameters: dict, *, cwd: Path | None = None, engine_name: str | None = None,
             kernel_name: str = "python3") -> tuple[nbformat.NotebookNode, str]:
     """Run a notebook of the project with papermill; return (executed notebook, error or "")."""
     import papermill

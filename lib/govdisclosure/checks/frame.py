@@ -58,6 +58,7 @@ class Corpus:
     cells: pd.DataFrame  # tidy cells of every report, with column ``rid``
     cubes: dict[str, Cube]
     objects: list[Report | None]  # the Report objects (for text rules), when available
+    sections: list[dict[str, str]]  # each report's sections (for S-COPY), also without objects
     _previous: np.ndarray | None = field(default=None, repr=False)
 
     @property
@@ -147,7 +148,18 @@ def build_cube(table: str, cells: pd.DataFrame, reports: pd.DataFrame) -> Cube:
 
 def build_corpus(reports: Sequence[Report], ids: Sequence[str | None] | None = None,
                  kinds: Sequence[str | None] | None = None) -> Corpus:
-    table = report_table(reports, ids, kinds)
-    cells = cells_table(reports)
-    cubes = {t: build_cube(t, cells, table) for t in ("t2", "t3", "t4")}
-    return Corpus(table, cells, cubes, list(reports))
+    return corpus_from_frames(report_table(reports, ids, kinds), cells_table(reports),
+                              [r.sections for r in reports], list(reports))
+
+
+def corpus_from_frames(reports: pd.DataFrame, cells: pd.DataFrame, sections: Sequence[dict[str, str]],
+                       objects: Sequence[Report | None] | None = None) -> Corpus:
+    """A corpus from tables (as the batch keeps them) rather than from Report objects.
+
+    ``reports`` has the columns of :func:`report_table` indexed by ``rid``; ``cells`` the
+    tidy cells with ``rid``.  Without ``objects`` the rules that read a report's text
+    (TX-COUNTS, TX-FEE, S-SECTIONS) have nothing to run on; the others all run.
+    """
+    cubes = {t: build_cube(t, cells, reports) for t in ("t2", "t3", "t4")}
+    return Corpus(reports, cells, cubes, list(objects) if objects is not None else [None] * len(reports),
+                  list(sections))

@@ -435,25 +435,25 @@ def copy(rule: Rule, corpus: Corpus, **_) -> list[dict]:
     prev = previous_year(corpus)
     out = []
     for pos, p in enumerate(prev):
-        report = corpus.objects[pos]
-        if report is None:
+        now = corpus.sections[pos]
+        if not now:
             continue
         if p < 0:
             out.append(_no_previous(rule, corpus, pos))
             continue
-        before = corpus.objects[p]
-        key = "problems" if report.sections.get("problems") and before.sections.get("problems") else None
-        a = normalise(report.sections[key] if key else "".join(report.sections.values()))
-        b = normalise(before.sections[key] if key else "".join(before.sections.values()))
+        before = corpus.sections[p]
+        key = "problems" if now.get("problems") and before.get("problems") else None
+        a = normalise(now[key] if key else "".join(now.values()))
+        b = normalise(before[key] if key else "".join(before.values()))
         if not a or not b:
             continue
         similarity = fuzz.ratio(a, b) / 100
         if similarity >= rule.params["threshold"]:
             what = "第五部分（存在的主要问题及改进情况）" if key else "全文"
-            out.append(_finding(rule, corpus, corpus.reports.index[pos], "fail",
-                                f"{what}与 {before.year} 年度报告相似度 {similarity:.0%}，内容雷同",
-                                expected=rule.params["threshold"], actual=similarity,
-                                location=report.section_locations.get(key or "overview", "")))
+            rid = corpus.reports.index[pos]
+            year_before = corpus.reports.iloc[p]["year"]
+            out.append(_finding(rule, corpus, rid, "fail", f"{what}与 {year_before} 年度报告相似度 {similarity:.0%}，内容雷同",
+                                expected=rule.params["threshold"], actual=similarity))
     return out
 
 

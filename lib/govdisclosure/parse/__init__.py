@@ -100,6 +100,6 @@ def parse_document(doc: Document, *, agency: str | None = None, year: int | None
         source=doc.path, format=doc.format, sha256=doc.sha256, agency=report_agency, year=report_year,
         template=chosen, sections=sections, cell_list=cells, tables_found=found, shape=shape,
         labels=labels, notes=notes, fields=fields, section_locations=section_where,
-        section_headings=section_headings, text=text.text,
+        section_headings=section_headings,
         agency_from=agency_from, year_from=year_from,
     )
