@@ -14,15 +14,6 @@ from govdisclosure import NotAReportError, ReportReadError
 from govdisclosure.readers import read_document
 from test_readers import minimal_pdf
 
-RECOVER_KEYERROR = (
-    "parse/recover.py solve (line ~210): a table-三 row with no possible reading has no entry in "
-    "the surviving assignments, so `[s[key] for s in surviving]` raises KeyError and load_report "
-    "fails with a traceback instead of marking the row's cells ambiguous")
-TOKENS_SPLIT_TEXT_CELL = (
-    "parse/tokens.py tokenise (line ~108): a table cell that is not a pure number ('12a') is cut "
-    "into a value '12' and a label 'a', so the row's values are taken from after 'a'; in text/HTML "
-    "rows that leaves 6 values for 7 cells and hits the recover.py KeyError")
-
 
 # --------------------------------------------------------------------------- files that are not reports
 
@@ -169,7 +160,6 @@ def test_a_table_three_cut_after_whole_rows_reports_the_missing_rows(tmp_path, s
     assert "t4" in report.tables_found
 
 
-@pytest.mark.xfail(strict=True, raises=KeyError, reason=RECOVER_KEYERROR)
 def test_a_file_ending_in_the_middle_of_a_table_three_row_still_loads(tmp_path, seed_lines):
     path = tmp_path / "ends-mid-row.txt"
     path.write_text("\n".join(seed_lines[:63]) + "\n\t\t6.属于四类过程性信 息\t0\t0", encoding="utf-8")
@@ -203,14 +193,9 @@ def _markdown_with_letters() -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("build,others", [
-    pytest.param(_text_with_letters, [0, 0, 0, 0, 0, 1], id="in-a-tab-separated-text-row",
-                 marks=pytest.mark.xfail(strict=True, raises=KeyError, reason=TOKENS_SPLIT_TEXT_CELL)),
-    pytest.param(_html_with_letters, [35, None, None, 2, 1, 859], id="in-an-html-table-row",
-                 marks=pytest.mark.xfail(strict=True, raises=KeyError, reason=TOKENS_SPLIT_TEXT_CELL)),
-    pytest.param(_markdown_with_letters, [2, 0, 0, 0, 0, 34], id="in-a-markdown-pipe-row",
-                 marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-                     TOKENS_SPLIT_TEXT_CELL + "; in the Markdown row (9 cells) the values shift one column "
-                     "left without a word: 自然人 gets 2, 其他 34 and 总计 blank"))),
+    pytest.param(_text_with_letters, [0, 0, 0, 0, 0, 1], id="in-a-tab-separated-text-row"),
+    pytest.param(_html_with_letters, [35, None, None, 2, 1, 859], id="in-an-html-table-row"),
+    pytest.param(_markdown_with_letters, [2, 0, 0, 0, 0, 34], id="in-a-markdown-pipe-row"),
 ])
 def test_a_cell_with_letters_is_text_never_a_number(tmp_path, build, others):
     name, text = build()

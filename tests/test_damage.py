@@ -142,10 +142,6 @@ def test_split_numbers_are_joined_and_say_so(row, expected):
         assert re.sub(r"\s", "", cell.raw).startswith(printed_line("sanming_2021", cell.location).strip())
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "parse/tables.py _emit (line ~208): a cell joined from several printed pieces keeps only the first "
-    "piece as raw (162 printed as '1' / '62' has raw '1', how \"… from '1'\"), so raw does not "
-    "show what was printed for that cell"))
 @pytest.mark.parametrize("row,column,digits", [
     pytest.param("new_received", "total", "162", id="162-shows-both-1-and-62"),
     pytest.param("unable_not_held", "natural_person", "27", id="27-shows-both-2-and-7"),
@@ -191,10 +187,6 @@ def test_two_readings_of_a_glued_table_four_leave_the_disputed_cells_ambiguous(t
     assert frame.loc["litigation_after_review", ["upheld", "corrected"]].isna().all()
 
 
-@pytest.mark.xfail(strict=True, raises=KeyError, reason=(
-    "parse/recover.py solve (line ~210): a row with no possible reading is missing from every "
-    "surviving assignment, so `[s[key] for s in surviving]` raises KeyError: load_report fails "
-    "with a traceback instead of marking the row ambiguous"))
 def test_a_row_no_reading_fits_is_ambiguous_and_never_guessed(tmp_path, pingtan_2023_text):
     # four digits cannot be seven cells
     path = tmp_path / "report.txt"

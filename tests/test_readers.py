@@ -176,11 +176,6 @@ def test_seed_rows_keep_their_tab_cells_including_the_empty_leading_one():
     assert header.cells[2:6] == ["商 业 企 业", "科 研 机 构", "社 会 公 益 组 织", "法 律 服 务 机 构"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "parse/tables.py record_options (line ~156): when a grid row has empty cells before its "
-    "values, the candidate's sources index the trimmed value list but record.values is not "
-    "trimmed, so raw/location point one cell to the left (natural_person gets raw '' and "
-    "'line 58 cell 3' while its value 0 came from cell 4)"))
 def test_seed_cells_after_an_empty_leading_cell_point_at_their_own_tab_cells():
     report = load("seed_changning_tzcjb_2024")
     for row, line in (("partially_granted", 58), ("carried_forward", 80)):
@@ -493,10 +488,6 @@ def test_pdf_page_numbers_are_dropped_and_locations_name_the_page():
     assert pages == {1, 2, 3, 4, 5}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "parse/tables.py record_options (line ~156): the （七）总计 row is printed "
-    "'（七）总计 | (empty) | 95 | 0 …'; the empty cell shifts raw/location by one, so natural_person "
-    "(value 95) has raw '' at cell 3 and total (value 95) has raw '0'"))
 def test_pdf_total_row_after_an_empty_merged_cell_keeps_its_raw_values():
     report = load("hongze_2024_pdf")
     natural = report.cell("t3", "total_processed", "natural_person")

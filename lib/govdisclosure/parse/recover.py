@@ -43,7 +43,7 @@ SPLIT = "split number joined"
 @dataclass(frozen=True, slots=True)
 class Candidate:
     pieces: tuple[str, ...]
-    sources: tuple[int, ...]  # index of the token each piece came from
+    sources: tuple[tuple[int, ...], ...]  # the token(s) each piece came from
     method: str  # "" when the row was printed with the right number of cells
 
 
@@ -93,7 +93,7 @@ def _glued_pieces(texts: tuple[str, ...], kinds: tuple[str, ...]) -> tuple[tuple
 
 def _glued(texts: list[str], kinds: Sequence[str]) -> Iterable[Candidate]:
     for pieces, sources in _glued_pieces(tuple(texts), tuple(kinds)):
-        yield Candidate(pieces, sources, GLUED)
+        yield Candidate(pieces, tuple((i,) for i in sources), GLUED)
 
 
 def _repeats(texts: list[str], kinds: Sequence[str]) -> Iterable[Candidate]:
@@ -107,7 +107,7 @@ def _repeats(texts: list[str], kinds: Sequence[str]) -> Iterable[Candidate]:
             pieces += [texts[i]] * width
             sources += [i] * width
         if all(_valid(p, kinds[j]) for j, p in enumerate(pieces)):
-            yield Candidate(tuple(pieces), tuple(sources), REPEATS)
+            yield Candidate(tuple(pieces), tuple((i,) for i in sources), REPEATS)
 
 
 def _joined(texts: list[str], seps: list[str], kinds: Sequence[str]) -> Iterable[Candidate]:
@@ -115,13 +115,14 @@ def _joined(texts: list[str], seps: list[str], kinds: Sequence[str]) -> Iterable
     joinable = [i for i in range(1, k) if seps[i] == "line"]
     for joins in itertools.combinations(joinable, k - n):
         pieces: list[str] = []
-        sources: list[int] = []
+        sources: list[tuple[int, ...]] = []
         for i, text in enumerate(texts):
             if i in joins:
                 pieces[-1] += text
+                sources[-1] += (i,)
             else:
                 pieces.append(text)
-                sources.append(i)
+                sources.append((i,))
         if all(_valid(p, kinds[j]) for j, p in enumerate(pieces)):
             yield Candidate(tuple(pieces), tuple(sources), SPLIT)
 
@@ -137,7 +138,7 @@ def candidates(values: Sequence[Token], kinds: Sequence[str], *, dropped_repeats
     texts = [v.text.replace(" ", "") for v in values]
     n, k = len(kinds), len(texts)
     if k == n:
-        return [Candidate(tuple(texts), tuple(range(k)), "")]
+        return [Candidate(tuple(texts), tuple((i,) for i in range(k)), "")]
     found: dict[tuple[str, ...], Candidate] = {}
     if 0 < k < n:
         if all(t and (t[0].isdigit() or t[0] in "+-−") for t in texts):
@@ -207,7 +208,7 @@ def solve(rows: Mapping[str, list[Candidate]], parse: Callable[[Candidate], tupl
     agreed: dict[str, list[bool]] = {}
     values: dict[str, tuple[Number, ...]] = {}
     for key, options in parsed.items():
-        pool = [s[key] for s in surviving] if surviving else options
+        pool = [s[key] for s in surviving if key in s] if surviving and options else options
         if not pool:
             chosen[key], agreed[key], values[key] = None, [], ()
             continue

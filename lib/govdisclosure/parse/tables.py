@@ -36,6 +36,7 @@ T2_MATCHER = LabelMatcher(T2_ROWS)
 _T4_HEADER_END = re.compile(r"(审结|总计|合计)$")
 _SECTION_AFTER_T4 = re.compile(r"(?:五|六)、.{0,16}?(存在的主要问题|主要问题|改进情况|其他需要报告)|存在的主要问题|其他需要报告")
 _SECTION_T3 = re.compile(r"三、.{0,6}(收到和处理|依申请)")
+_THOUSANDS = re.compile(r"^[+\-]?\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?\D*$")
 _NUMBER = re.compile(r"^([+\-−]?)(\d+(?:[.．]\d+)?)\s*(万元|亿元|元|%|件|项|个|条)?$")
 
 
@@ -153,9 +154,9 @@ def _grid_values(values: list[Token], n: int) -> list[Token]:
 
 def record_options(record: Record, kinds: Sequence[str], doc: Document) -> list[Candidate]:
     values = _grid_values(record.values, len(kinds)) if record.grid else record.values
-    if record.grid and len(values) == len(kinds):
-        return [Candidate(tuple(v.text for v in values), tuple(range(len(values))), "")]
     record.values = values
+    if record.grid and len(values) == len(kinds):
+        return [Candidate(tuple(v.text for v in values), tuple((i,) for i in range(len(values))), "")]
     usable = [v for v in values if v.text]
     if record.grid and len(usable) != len(values):
         return []  # blanks mixed into a short row: positions are lost
@@ -168,7 +169,9 @@ def record_options(record: Record, kinds: Sequence[str], doc: Document) -> list[
 @functools.lru_cache(maxsize=16384)
 def parse_cell(raw: str, kind: str) -> tuple[float | None, str]:
     """(value, state) of a cell's text."""
-    text = raw.strip().replace(",", "").replace("，", "")
+    text = raw.strip()
+    if _THOUSANDS.match(text):
+        text = text.replace(",", "").replace("，", "")
     if not text:
         return None, "blank"
     if text in DASH_MARKERS or text in NONE_MARKERS:
@@ -199,14 +202,14 @@ def _emit(table: str, key: str, columns: Sequence[str], kinds: Sequence[str], re
     tokens = record.values
     if chosen is not None:
         for j, column in enumerate(columns):
-            raw = chosen.pieces[j]
-            source = tokens[chosen.sources[j]] if chosen.sources[j] < len(tokens) else None
-            value, state = parse_cell(raw, kinds[j])
+            sources = [tokens[i] for i in chosen.sources[j] if i < len(tokens)]
+            printed = " / ".join(t.text for t in sources) or chosen.pieces[j]
+            value, state = parse_cell(chosen.pieces[j], kinds[j])
             how = chosen.method
             if how:
-                how = f"{how} ({method or 'the only reading'}) from '{source.text if source else ''}'"
-            out.append(Cell(table, key, column, value, state, source.text if source else raw,
-                            source.loc if source else record.loc, record.label, how))
+                how = f"{how} ({method or 'the only reading'}) from '{printed}'"
+            out.append(Cell(table, key, column, value, state, printed,
+                            sources[0].loc if sources else record.loc, record.label, how))
         return
     raw_all = " ".join(t.text for t in tokens)
     loc = tokens[0].loc if tokens else record.loc

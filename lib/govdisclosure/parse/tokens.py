@@ -18,6 +18,7 @@ from ..template import DASH_MARKERS, NONE_MARKERS, normalise
 # A number as printed in a cell: optional sign, digits, optional decimals, optional unit.
 NUMBER = re.compile(r"[+\-−]?\d+(?:[.．]\d+)?(?:\s*(?:万元|亿元|元|%))?")
 VALUE_CELL = re.compile(r"^[+\-−]?\d[\d,，]*(?:[.．]\d+)?\s*(?:万元|亿元|元|%|件|项|个|条)?$")
+_HAS_CJK = re.compile(r"[\u3400-\u9fff]")
 _CJK = re.compile(r"[\u3400-\u9fff“\"《（(]")
 # A number directly followed by one of these is part of the text ("2019年", "第3项").
 _TEXT_AFTER = frozenset("年月日号期届次条款项页号楼层")
@@ -105,7 +106,7 @@ def tokenise(lines: list[Line], start: int = 0, stop: int | None = None) -> list
         if line.is_row:
             locs = line.cell_locs or [line.loc] * len(line.cells)
             for cell, loc in zip(line.cells, locs):
-                if is_value_cell(cell):
+                if is_value_cell(cell) or not _HAS_CJK.search(cell):  # "12a" is one (bad) value
                     out.append(Token("V", cell.strip(), "cell", loc, index))
                 else:
                     tokenise_text(cell, loc, index, "cell", out)
