@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -38,10 +38,28 @@ class Cube:
     columns: list[str]
     values: np.ndarray  # (reports, rows, columns) float
     states: np.ndarray  # (reports, rows, columns) int8
-    locations: np.ndarray  # (reports, rows, columns) object
-    labels: np.ndarray  # (reports, rows) object: the row label as printed
     applies: np.ndarray  # (reports, rows) bool
     found: np.ndarray  # (reports,) bool: the table was found
+    # where the printed facts of a cell are: a function (report position, row, column) ->
+    # (raw, location, label as printed), or None when the cell is absent
+    lookup: Callable[[int, str, str], tuple[str, str, str] | None] = field(repr=False, default=lambda *_: None)
+
+    def info(self, r: int, i: int, j: int) -> tuple[str, str, str]:
+        found = self.lookup(r, self.rows[i], self.columns[j])
+        return found if found is not None else ("", "", "")
+
+    def raw(self, r: int, i: int, j: int) -> str:
+        return self.info(r, i, j)[0]
+
+    def location(self, r: int, i: int, j: int) -> str:
+        return self.info(r, i, j)[1]
+
+    def label(self, r: int, i: int) -> str:
+        """The row's label as printed (from its first cell that was found)."""
+        for j in range(len(self.columns)):
+            if self.states[r, i, j] != MISSING:
+                return self.info(r, i, j)[2]
+        return ""
 
     def row_index(self, keys: Sequence[str]) -> list[int]:
         return [self.rows.index(k) for k in keys if k in self.rows]
@@ -55,7 +73,6 @@ class Corpus:
     """Reports and their cells, ready for the rules."""
 
     reports: pd.DataFrame  # one row per report (index = report number)
-    cells: pd.DataFrame  # tidy cells of every report, with column ``rid``
     cubes: dict[str, Cube]
     objects: list[Report | None]  # the Report objects (for text rules), when available
     sections: list[dict[str, str]]  # each report's sections (for S-COPY), also without objects
@@ -116,13 +133,27 @@ def cells_table(reports: Sequence[Report]) -> pd.DataFrame:
     return frame
 
 
+def _applies(table: str, rows: list[str], reports: pd.DataFrame) -> np.ndarray:
+    n = len(reports)
+    if table != "t3":
+        return np.ones((n, len(rows)), dtype=bool)
+    single = (reports["t3_other"] == "single").to_numpy()
+    in_single = np.array([k in _T3_SINGLE for k in rows])
+    in_split = np.array([k in _T3_SPLIT for k in rows])
+    return np.where(single[:, None], in_single[None, :], in_split[None, :])
+
+
+def _found(table: str, reports: pd.DataFrame) -> np.ndarray:
+    return np.array([table in str(t).split(",") for t in reports["tables"]], dtype=bool)
+
+
 def build_cube(table: str, cells: pd.DataFrame, reports: pd.DataFrame) -> Cube:
+    """A cube from the tidy cells of many reports (the batch's tables)."""
     rows, columns = LAYOUT[table]
     n = len(reports)
     values = np.full((n, len(rows), len(columns)), np.nan)
     states = np.full((n, len(rows), len(columns)), MISSING, dtype=np.int8)
-    locations = np.full((n, len(rows), len(columns)), "", dtype=object)
-    labels = np.full((n, len(rows)), "", dtype=object)
+    where = np.full((n, len(rows), len(columns)), -1, dtype=np.int64)
     part = cells[cells["table"] == table]
     r_idx = pd.Categorical(part["row"], categories=rows).codes
     c_idx = pd.Categorical(part["column"], categories=columns).codes
@@ -131,25 +162,52 @@ def build_cube(table: str, cells: pd.DataFrame, reports: pd.DataFrame) -> Cube:
     keep &= positions >= 0
     pr, ri, ci = positions[keep], r_idx[keep], c_idx[keep]
     values[pr, ri, ci] = part["value"].to_numpy()[keep]
-    states[pr, ri, ci] = part["state"].map(STATE_CODE).to_numpy()[keep]
-    locations[pr, ri, ci] = part["location"].to_numpy()[keep]
-    labels[pr, ri] = part["label"].to_numpy()[keep]
+    states[pr, ri, ci] = pd.Categorical(part["state"], categories=STATES).codes[keep]
+    where[pr, ri, ci] = np.flatnonzero(keep)
     values[states != NUMBER] = np.nan
-    found = np.array([table in str(t).split(",") for t in reports["tables"]], dtype=bool)
-    if table == "t3":
-        single = (reports["t3_other"] == "single").to_numpy()
-        in_single = np.array([k in _T3_SINGLE for k in rows])
-        in_split = np.array([k in _T3_SPLIT for k in rows])
-        applies = np.where(single[:, None], in_single[None, :], in_split[None, :])
-    else:
-        applies = np.ones((n, len(rows)), dtype=bool)
-    return Cube(table, rows, columns, values, states, locations, labels, applies, found)
+    row_at, column_at = {k: i for i, k in enumerate(rows)}, {k: j for j, k in enumerate(columns)}
+    facts = part[["raw", "location", "label"]]
+
+    def lookup(r: int, row: str, column: str):
+        k = where[r, row_at[row], column_at[column]]
+        return None if k < 0 else tuple(str(x) for x in facts.iloc[k])
+
+    return Cube(table, rows, columns, values, states, _applies(table, rows, reports), _found(table, reports), lookup)
+
+
+_ROW_AT = {t: {k: i for i, k in enumerate(LAYOUT[t][0])} for t in LAYOUT}
+_COLUMN_AT = {t: {k: j for j, k in enumerate(LAYOUT[t][1])} for t in LAYOUT}
+
+
+def cubes_from_reports(reports: Sequence[Report], table: pd.DataFrame) -> dict[str, Cube]:
+    """Cubes of t2, t3 and t4 straight from Report objects (no frame of every cell)."""
+    n = len(reports)
+    values = {t: np.full((n, len(LAYOUT[t][0]), len(LAYOUT[t][1])), np.nan) for t in LAYOUT}
+    states = {t: np.full((n, len(LAYOUT[t][0]), len(LAYOUT[t][1])), MISSING, dtype=np.int8) for t in LAYOUT}
+    for r, report in enumerate(reports):
+        for c in report.cell_list:
+            i = _ROW_AT[c.table].get(c.row)
+            j = _COLUMN_AT[c.table].get(c.column)
+            if i is None or j is None:
+                continue
+            states[c.table][r, i, j] = STATE_CODE[c.state]
+            if c.state == "number":
+                values[c.table][r, i, j] = c.value
+
+    def lookup_in(name: str):
+        def lookup(r: int, row: str, column: str):
+            cell = reports[r].cell(name, row, column)
+            return None if cell is None else (cell.raw, cell.location, cell.label)
+        return lookup
+
+    return {t: Cube(t, LAYOUT[t][0], LAYOUT[t][1], values[t], states[t], _applies(t, LAYOUT[t][0], table),
+                    _found(t, table), lookup_in(t)) for t in LAYOUT}
 
 
 def build_corpus(reports: Sequence[Report], ids: Sequence[str | None] | None = None,
                  kinds: Sequence[str | None] | None = None) -> Corpus:
-    return corpus_from_frames(report_table(reports, ids, kinds), cells_table(reports),
-                              [r.sections for r in reports], list(reports))
+    table = report_table(reports, ids, kinds)
+    return Corpus(table, cubes_from_reports(reports, table), list(reports), [r.sections for r in reports])
 
 
 def corpus_from_frames(reports: pd.DataFrame, cells: pd.DataFrame, sections: Sequence[dict[str, str]],
@@ -161,5 +219,4 @@ def corpus_from_frames(reports: pd.DataFrame, cells: pd.DataFrame, sections: Seq
     (TX-COUNTS, TX-FEE, S-SECTIONS) have nothing to run on; the others all run.
     """
     cubes = {t: build_cube(t, cells, reports) for t in ("t2", "t3", "t4")}
-    return Corpus(reports, cells, cubes, list(objects) if objects is not None else [None] * len(reports),
-                  list(sections))
+    return Corpus(reports, cubes, list(objects) if objects is not None else [None] * len(reports), list(sections))

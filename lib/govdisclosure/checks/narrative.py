@@ -51,7 +51,12 @@ _COUNT = re.compile(r"\d\s*[件条起个]|维持|纠错|纠正")
 
 def _counting_sentences(text: str) -> str:
     """Only the sentences that state a count (the claim patterns never cross a sentence)."""
-    return "。".join(s for s in _SENTENCE_END.split(text) if _COUNT.search(s))
+    hits = [m.start() for m in _COUNT.finditer(text)]
+    if not hits:
+        return ""
+    ends = [0] + [m.end() for m in _SENTENCE_END.finditer(text)] + [len(text) + 1]
+    chosen = sorted({bisect_right(ends, h) - 1 for h in hits})
+    return "。".join(text[ends[i]:ends[i + 1] - 1] for i in chosen)
 
 
 def find_claims(report: Report) -> list[Claim]:

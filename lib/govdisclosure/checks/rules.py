@@ -19,7 +19,7 @@ from ..agencies import may_make_regulations
 from ..template import (SECTIONS, T2_COLUMN_DEFS, T2_ROW, T3_COLUMNS, T3_ROW, T4_COLUMNS, T4_ROWS,
                         normalise)
 from .catalogue import Rule
-from .frame import BLANK, DASH, MISSING, NUMBER, STATES, Corpus, Cube
+from .frame import BLANK, DASH, MISSING, NUMBER, STATES, TEXT, Corpus, Cube
 from .narrative import claim_rows, fee_statement
 
 EPS = 1e-6
@@ -92,15 +92,15 @@ def identity(rule: Rule, corpus: Corpus, *, blank_as_zero: bool = False) -> list
             column = cube.columns[g]
             row_key = "+".join(p["total"])
             where_rows = cube.row_index(p["total"])
-            printed = "、".join(cube.labels[r, i] or ROW_LABEL[cube.table][cube.rows[i]] for i in where_rows) \
+            printed = "、".join(cube.label(r, i) or ROW_LABEL[cube.table][cube.rows[i]] for i in where_rows) \
                 + f" / {COLUMN_LABEL[cube.table][column]}"
-            location = "; ".join(x for x in (cube.locations[r, i, g] for i in where_rows) if x)
+            location = "; ".join(x for x in (cube.location(r, i, g) for i in where_rows) if x)
             group_word = f"「{COLUMN_LABEL[cube.table][column]}」列"
         else:
             row_key = cube.rows[g]
             column = "+".join(p["total"])
-            printed = cube.labels[r, g] or ROW_LABEL[cube.table][row_key]
-            location = "; ".join(x for x in (cube.locations[r, g, j] for j in T) if x)
+            printed = cube.label(r, g) or ROW_LABEL[cube.table][row_key]
+            location = "; ".join(x for x in (cube.location(r, g, j) for j in T) if x)
             group_word = f"「{printed}」行"
         if failing[r, g]:
             message = _identity_message(rule, group_word, expected, actual)
@@ -139,25 +139,32 @@ def _bad_cells(cube: Cube, r: int, g: int, along_rows: bool, idx: list[int]) -> 
 
 def integer(rule: Rule, corpus: Corpus, **_) -> list[dict]:
     """Every count cell is a non-negative integer (text in a count cell fails too)."""
-    cells = corpus.cells
-    kinds = cells["column"].map({k: c.kind for k, c in T2_COLUMN_DEFS.items()}).where(cells["table"] == "t2", "count")
-    counted = kinds.isin(["count", "signed"])
-    values = cells["value"]
-    bad_number = (cells["state"] == "number") & (
-        ((values % 1).abs() > EPS) | ((kinds == "count") & (values < 0)))
-    bad = counted & (bad_number | (cells["state"] == "text"))
     out = []
-    for row in cells[bad].itertuples():
-        kind_word = "非负整数" if kinds[row.Index] == "count" else "整数"
-        what = f"“{row.raw}”不是数字" if row.state == "text" else f"{_fmt(row.value)} 不是{kind_word}"
-        out.append(_finding(rule, corpus, row.rid, "fail", f"{TABLE_LABEL[row.table]}「{row.label}」{row.column}：{what}",
-                            table=row.table, row=row.row, column=row.column, printed=row.label,
-                            actual=row.value if row.state == "number" else None, location=row.location))
+    for name in ("t2", "t3", "t4"):
+        cube = corpus.cubes[name]
+        kinds = np.array([T2_COLUMN_DEFS[c].kind if name == "t2" else "count" for c in cube.columns])
+        counted = np.isin(kinds, ("count", "signed"))[None, None, :]
+        values = np.nan_to_num(cube.values)
+        fraction = np.abs(values - np.round(values)) > EPS
+        negative = (kinds == "count")[None, None, :] & (values < 0)
+        bad = counted & ((cube.states == TEXT) | ((cube.states == NUMBER) & (fraction | negative)))
+        for r, i, j in zip(*np.nonzero(bad)):
+            rid = corpus.reports.index[r]
+            raw, location, label = cube.info(r, i, j)
+            column = cube.columns[j]
+            if cube.states[r, i, j] == TEXT:
+                what, actual = f"“{raw}”不是数字", None
+            else:
+                actual = float(cube.values[r, i, j])
+                what = f"{_fmt(actual)} 不是{'非负整数' if kinds[j] == 'count' else '整数'}"
+            out.append(_finding(rule, corpus, rid, "fail", f"{TABLE_LABEL[name]}「{label}」{column}：{what}",
+                                table=name, row=cube.rows[i], column=column, printed=label, actual=actual,
+                                location=location))
     return out
 
 
 def _t2_message_label(cube: Cube, r: int, i: int) -> str:
-    return cube.labels[r, i] or T2_ROW[cube.rows[i]].label
+    return cube.label(r, i) or T2_ROW[cube.rows[i]].label
 
 
 def inequality(rule: Rule, corpus: Corpus, **_) -> list[dict]:
@@ -180,7 +187,7 @@ def inequality(rule: Rule, corpus: Corpus, **_) -> list[dict]:
         for r, k in zip(*np.nonzero(failing | unknown)):
             i = rows[k]
             rid, label = corpus.reports.index[r], _t2_message_label(cube, r, i)
-            location = cube.locations[r, i, first]
+            location = cube.location(r, i, first)
             if unknown[r, k]:
                 out.append(_finding(rule, corpus, rid, "not_assessable", f"表二「{label}」有空白或无法确定的单元格，无法检查",
                                     table="t2", row=cube.rows[i], column=big[0], printed=label, location=location))
@@ -194,46 +201,45 @@ def inequality(rule: Rule, corpus: Corpus, **_) -> list[dict]:
 
 
 def fee_unit(rule: Rule, corpus: Corpus, **_) -> list[dict]:
-    cells = corpus.cells
-    fees = cells[(cells["table"] == "t2") & (cells["column"] == "amount_wan_yuan") & (cells["state"] == "number")]
-    rids = set(corpus.reports.index[corpus.reports["template"].isin(rule.templates)])
+    cube = corpus.cubes["t2"]
+    i, j = cube.rows.index("fees"), cube.columns.index("amount_wan_yuan")
+    in_template = corpus.reports["template"].isin(rule.templates).to_numpy()
     out = []
-    for row in fees.itertuples():
-        if row.rid not in rids:
-            continue
-        raw = str(row.raw)
+    for r in np.flatnonzero(in_template & (cube.states[:, i, j] == NUMBER)):
+        raw, location, label = cube.info(r, i, j)
+        value = float(cube.values[r, i, j])
         if raw.endswith("元") and not raw.endswith("万元"):
             message = f"行政事业性收费金额写作“{raw}”，本栏单位为万元"
-        elif row.value >= rule.params["limit_wan_yuan"]:
-            message = f"行政事业性收费金额 {_fmt(row.value)} 万元大得不合常理，是否按元填写？"
+        elif value >= rule.params["limit_wan_yuan"]:
+            message = f"行政事业性收费金额 {_fmt(value)} 万元大得不合常理，是否按元填写？"
         else:
             continue
-        out.append(_finding(rule, corpus, row.rid, "fail", message, table="t2", row="fees", column=row.column,
-                            printed=row.label, actual=row.value, location=row.location))
+        out.append(_finding(rule, corpus, corpus.reports.index[r], "fail", message, table="t2", row="fees",
+                            column="amount_wan_yuan", printed=label, actual=value, location=location))
     return out
 
 
 def regulation_authority(rule: Rule, corpus: Corpus, **_) -> list[dict]:
-    cells = corpus.cells
-    regs = cells[(cells["table"] == "t2") & (cells["row"] == "regulations") & (cells["state"] == "number")
-                 & (cells["value"] > 0) & cells["column"].isin(["issued", "in_force", "made", "published", "total_published"])]
+    cube = corpus.cubes["t2"]
+    i = cube.rows.index("regulations")
+    columns = cube.column_index(("issued", "in_force", "made", "published", "total_published"))
+    positive = (cube.states[:, i, columns] == NUMBER) & (cube.values[:, i, columns] > 0)
     out = []
-    for rid, group in regs.groupby("rid"):
+    for r in np.flatnonzero(positive.any(axis=1)):
+        rid = corpus.reports.index[r]
         kind = corpus.reports.at[rid, "kind"]
         allowed = may_make_regulations(kind)
         if allowed:
             continue
-        first = group.iloc[0]
+        j = columns[int(np.argmax(positive[r]))]
+        raw, location, label = cube.info(r, i, j)
+        value = float(cube.values[r, i, j])
         if allowed is None:
-            out.append(_finding(rule, corpus, rid, "not_assessable",
-                                f"填报规章 {_fmt(first.value)} 件；无法从机关名称判断其是否有权制定规章",
-                                table="t2", row="regulations", column=first.column, printed=first.label,
-                                actual=first.value, location=first.location))
+            message, status = f"填报规章 {_fmt(value)} 件；无法从机关名称判断其是否有权制定规章", "not_assessable"
         else:
-            out.append(_finding(rule, corpus, rid, "fail",
-                                f"本机关（{_KIND_WORD.get(kind, kind)}）无权制定规章，表二却填报规章 {_fmt(first.value)} 件",
-                                table="t2", row="regulations", column=first.column, printed=first.label,
-                                actual=first.value, location=first.location))
+            message, status = f"本机关（{_KIND_WORD.get(kind, kind)}）无权制定规章，表二却填报规章 {_fmt(value)} 件", "fail"
+        out.append(_finding(rule, corpus, rid, status, message, table="t2", row="regulations",
+                            column=cube.columns[j], printed=label, actual=value, location=location))
     return out
 
 
@@ -266,7 +272,7 @@ def carry_over(rule: Rule, corpus: Corpus, **_) -> list[dict]:
         prev_year = corpus.reports.at[prev_rid, "year"]
         for j, column in enumerate(cube.columns):
             s_now, s_before = cube.states[pos, now_i, j], cube.states[p, before_i, j]
-            printed = f"{cube.labels[pos, now_i] or ROW_LABEL['t3']['carried_over']} / {COLUMN_LABEL['t3'][column]}"
+            printed = f"{cube.label(pos, now_i) or ROW_LABEL['t3']['carried_over']} / {COLUMN_LABEL['t3'][column]}"
             if s_now != NUMBER or s_before != NUMBER:
                 if s_now == MISSING and s_before == MISSING:
                     continue
@@ -274,16 +280,16 @@ def carry_over(rule: Rule, corpus: Corpus, **_) -> list[dict]:
                                     f"「{COLUMN_LABEL['t3'][column]}」列：本年上年结转为{STATE_WORD.get(STATES[s_now], '数字')}，"
                                     f"{prev_year}年结转下年度为{STATE_WORD.get(STATES[s_before], '数字')}，无法核对",
                                     table="t3", row="carried_over", column=column, printed=printed,
-                                    location=cube.locations[pos, now_i, j]))
+                                    location=cube.location(pos, now_i, j)))
                 continue
             now, before = cube.values[pos, now_i, j], cube.values[p, before_i, j]
             if abs(now - before) > EPS:
                 out.append(_finding(
                     rule, corpus, rid, "fail",
                     f"「{COLUMN_LABEL['t3'][column]}」列：上年结转 {_fmt(now)} 件，但 {prev_year} 年报告结转下年度 {_fmt(before)} 件"
-                    f"（{corpus.reports.at[prev_rid, 'source']} {cube.locations[p, before_i, j]}）",
+                    f"（{corpus.reports.at[prev_rid, 'source']} {cube.location(p, before_i, j)}）",
                     table="t3", row="carried_over", column=column, printed=printed, expected=float(before),
-                    actual=float(now), location=cube.locations[pos, now_i, j]))
+                    actual=float(now), location=cube.location(pos, now_i, j)))
     return out
 
 
@@ -306,7 +312,7 @@ def stock(rule: Rule, corpus: Corpus, **_) -> list[dict]:
             states = (cube.states[pos, i, f], cube.states[p, i, f], cube.states[pos, i, i_], cube.states[pos, i, r_])
             if MISSING in states:
                 continue
-            label, location = _t2_message_label(cube, pos, i), cube.locations[pos, i, f]
+            label, location = _t2_message_label(cube, pos, i), cube.location(pos, i, f)
             if any(s != NUMBER for s in states):
                 out.append(_finding(rule, corpus, rid, "not_assessable", f"表二「{label}」有空白或无法确定的单元格，无法核对",
                                     table="t2", row=cube.rows[i], column="in_force", printed=label, location=location))
@@ -363,7 +369,7 @@ def year_on_year(rule: Rule, corpus: Corpus, **_) -> list[dict]:
                                     f"{TABLE_LABEL[table]}「{label}」由 {_fmt(before)} 件变为 {_fmt(now)} 件"
                                     + (f"（为上年的 {ratio:.1f} 倍）" if before else "（上年为 0）"),
                                     table=table, row=row, column=column, printed=label, expected=float(before),
-                                    actual=float(now), location=cube.locations[pos, i, j]))
+                                    actual=float(now), location=cube.location(pos, i, j)))
     return out
 
 
