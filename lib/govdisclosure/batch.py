@@ -279,36 +279,49 @@ def write_corpus(corpus: dict, out: Path, *, excel: bool = True) -> None:
             if leftover.exists():
                 leftover.unlink()
     exports = out / "exports"
-    write_table(cells.drop(columns=["rid"]) if len(cells) else cells, exports / "cells.csv")
+    write_table(cells[TIDY_COLUMNS] if len(cells) else cells, exports / "cells.csv")
     write_table(corpus["findings"], exports / "findings.csv")
     if excel:
         write_excel(reports, cells, corpus["findings"], exports / "corpus.xlsx")
 
 
+EXCEL_LAYOUT_LIMIT = 2_000  # agency-years; beyond, the laid-out sheets would be unusably long
+
+
 def write_excel(reports: pd.DataFrame, cells: pd.DataFrame, findings: pd.DataFrame, path: Path) -> Path:
-    """Sheets: 报告; 表二, 表三, 表四 laid out as printed, one block per agency-year; 检查发现."""
+    """Sheets: 报告; 表二, 表三, 表四 laid out as printed, one block per agency-year; 检查发现.
+
+    Above :data:`EXCEL_LAYOUT_LIMIT` agency-years the table sheets are left out (a sheet
+    says so): the tidy cells are in the Parquet, DuckDB and CSV files.
+    """
     from .template import T2_COLUMN_DEFS, T2_ROW, T3_COLUMNS, T3_ROW, T4_COLUMNS, T4_ROWS
 
     labels = {"t2": ({k: r.label for k, r in T2_ROW.items()}, {k: c.label for k, c in T2_COLUMN_DEFS.items()}),
               "t3": ({k: r.label for k, r in T3_ROW.items()}, {c.key: c.label for c in T3_COLUMNS}),
               "t4": ({r.key: r.label for r in T4_ROWS}, {c.key: c.label for c in T4_COLUMNS})}
-    sheets = {}
-    for table, name in (("t2", "表二"), ("t3", "表三"), ("t4", "表四")):
-        part = cells[cells["table"] == table] if len(cells) else cells
-        row_labels, column_labels = labels[table]
-        blocks = []
-        for (rid, source), group in part.groupby(["rid", "source"], sort=False):
-            wide = group.pivot_table(index="row", columns="column", values="value", aggfunc="first", sort=False)
-            order = [k for k in row_labels if k in wide.index]
-            columns = [k for k in column_labels if k in wide.columns]
-            wide = wide.reindex(index=order, columns=columns)
-            first = group.iloc[0]
-            block = pd.DataFrame({"机关": first["agency"], "年度": first["year"], "来源": source,
-                                  "行": [row_labels[k] for k in wide.index]})
-            for column in columns:
+    sheets: dict[str, pd.DataFrame] = {}
+    if len(reports) <= EXCEL_LAYOUT_LIMIT:
+        for table, name in (("t2", "表二"), ("t3", "表三"), ("t4", "表四")):
+            part = cells[cells["table"] == table]
+            row_labels, column_labels = labels[table]
+            wide = part.pivot_table(index=["rid", "row"], columns="column", values="value", aggfunc="first",
+                                    dropna=False, observed=True)
+            wide = wide.reindex(columns=[c for c in column_labels if c in wide.columns])
+            order = {k: i for i, k in enumerate(row_labels)}
+            wide = wide.reset_index()
+            wide = wide[wide["row"].isin(order)]
+            wide = wide.assign(_order=wide["row"].map(order)).sort_values(["rid", "_order"])
+            who = reports.set_index("rid")[["agency", "year", "source"]]
+            block = who.loc[wide["rid"]].reset_index(drop=True).rename(columns={"agency": "机关", "year": "年度",
+                                                                                "source": "来源"})
+            block["行"] = wide["row"].map(row_labels).to_numpy()
+            for column in wide.columns.drop(["rid", "row", "_order"]):
                 block[column_labels[column]] = wide[column].to_numpy()
-            blocks.append(block)
-        sheets[name] = pd.concat(blocks, ignore_index=True) if blocks else pd.DataFrame()
+            sheets[name] = block
+    else:
+        sheets["说明"] = pd.DataFrame({"说明": [
+            f"共 {len(reports)} 个机关年度，超过 {EXCEL_LAYOUT_LIMIT} 个时不按表格排版；"
+            "各单元格见 corpus/cells.parquet、corpus/corpus.duckdb 或 exports/cells.csv。"]})
     tmp = atomic_path(path)
     try:
         with pd.ExcelWriter(tmp, engine="xlsxwriter") as writer:

@@ -139,6 +139,13 @@ def _ratio(numerator: Amount, denominator: Amount) -> tuple[float | None, str, s
 
 def measures(report: Report) -> pd.DataFrame:
     """One row per measure: value, numerator, denominator, formula, status, note, cases."""
+    frame = pd.DataFrame(measure_rows(report))
+    frame["rankable"] = frame["cases"].fillna(0) >= MIN_CASES
+    return frame
+
+
+def measure_rows(report: Report) -> list[dict]:
+    """:func:`measures` as a list of dicts (many reports make one frame at once)."""
     received = row_total(report, "t3", "new_received")
     carried = row_total(report, "t3", "carried_over")
     processed = row_total(report, "t3", "total_processed")
@@ -165,7 +172,8 @@ def measures(report: Report) -> pd.DataFrame:
         else:
             value, status, note = _ratio(numerator, denominator)
             cases = denominator.value
-        rows.append(dict(measure=key, label=m.label, value=value, numerator=numerator.value,
+        rows.append(dict(source=report.source, agency=report.agency, year=report.year,
+                         measure=key, label=m.label, value=value, numerator=numerator.value,
                          denominator=None if denominator is None else denominator.value, unit=m.unit,
                          formula=m.formula, status=status, note=note, cases=cases))
 
@@ -181,12 +189,7 @@ def measures(report: Report) -> pd.DataFrame:
     put("review_correction_rate", t4_total(report, ("review",), "corrected"), closed(review_total, review_pending))
     put("litigation_correction_rate", t4_total(report, litigation_rows, "corrected"), closed(lit_total, lit_pending))
     put("dispute_rate", add([review_total, lit_total]), received)
-    frame = pd.DataFrame(rows)
-    frame.insert(0, "year", report.year)
-    frame.insert(0, "agency", report.agency)
-    frame.insert(0, "source", report.source)
-    frame["rankable"] = frame["cases"].fillna(0) >= MIN_CASES
-    return frame
+    return rows
 
 
 def reasons(report: Report) -> pd.DataFrame:
@@ -218,10 +221,11 @@ def measures_table(reports: Iterable[Report]) -> pd.DataFrame:
     """Measures of many reports, long form, with the change from each agency's previous year."""
     from .agencies import agency_key
 
-    frames = [measures(r) for r in reports]
-    if not frames:
+    rows = [row for r in reports for row in measure_rows(r)]
+    if not rows:
         return pd.DataFrame()
-    table = pd.concat(frames, ignore_index=True)
+    table = pd.DataFrame(rows)
+    table["rankable"] = table["cases"].fillna(0) >= MIN_CASES
     table["agency_key"] = table["agency"].map(agency_key)
     table = table.sort_values(["agency_key", "measure", "year"], kind="stable")
     previous = table.drop_duplicates(["agency_key", "measure", "year"]).copy()

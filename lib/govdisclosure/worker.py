@@ -33,7 +33,7 @@ from .checks.catalogue import RULES  # noqa: E402
 from .checks.frame import cells_table, report_table  # noqa: E402
 from .errors import GovDisclosureError  # noqa: E402
 from .fonts import use_cjk_font  # noqa: E402
-from .measures import measures  # noqa: E402
+from .measures import MIN_CASES, measure_rows  # noqa: E402
 from .parse import load_report  # noqa: E402
 from .render import execute, export_html  # noqa: E402
 
@@ -84,9 +84,10 @@ def digest_files(paths: list[str]) -> dict:
     table["format"] = [r.format for r in reports]
     table["sha256"] = [r.sha256 for r in reports]
     findings = check(reports, rules=WITHIN_REPORT_RULES) if reports else pd.DataFrame()
-    frames = [measures(r) for r in reports]
+    rows = [row for r in reports for row in measure_rows(r)]
     return dict(reports=table, cells=cells_table(reports), findings=findings,
-                measures=pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(),
+                measures=pd.DataFrame(rows).assign(rankable=lambda f: f["cases"].fillna(0) >= MIN_CASES)
+                if rows else pd.DataFrame(),
                 sections=[r.sections for r in reports], failures=failures)
 
 

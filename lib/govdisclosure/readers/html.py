@@ -39,15 +39,27 @@ def _is_hidden(el) -> bool:
     if el.get("hidden") is not None:
         return True
     style = el.get("style")
-    if style:
+    if style and ("isplay" in style or "ISPLAY" in style):
         # style="DISPLAY: NONE" (Word exports write CSS in capitals)
         compact = re.sub(r"\s+", "", style).lower()
         return "display:none" in compact
     return False
 
 
-def _cell_text(cell) -> str:
-    """The visible text of a cell: scripts and hidden elements dropped, the text after them kept."""
+_HIDDEN_MARKUP = re.compile(r"display\s*:\s*none|\shidden[\s=/>]|<(?:script|style|noscript|template|select)\b", re.I)
+# cells with nothing to drop (most of them) are read in one call to libxml2
+_NOTHING_TO_DROP = etree.XPath(
+    "not(.//*[@hidden or contains(translate(@style, 'DISPLAYNOE \t\r\n', 'displaynoe'), 'display:none') "
+    "or self::script or self::style or self::noscript or self::template or self::select])")
+
+
+def _cell_text(cell, *, clean: bool = False) -> str:
+    """The visible text of a cell: scripts and hidden elements dropped, the text after them kept.
+
+    ``clean``: the caller knows the cell has nothing to drop.
+    """
+    if clean or _NOTHING_TO_DROP(cell):
+        return _clean("".join(cell.itertext()))
     parts: list[str] = []
 
     def walk(node) -> None:
@@ -67,12 +79,14 @@ def _cell_text(cell) -> str:
 def table_rows(table, table_number: int) -> list[Line]:
     """Rows of one data table, ``rowspan`` label cells carried down, ``colspan`` cells once."""
     rows = table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
+    # most tables have nothing hidden: one regex over the table's markup spares inspecting every cell
+    clean = not _HIDDEN_MARKUP.search(etree.tostring(table, encoding="unicode"))
     carried: dict[int, list] = {}  # column -> [rows left, text, width]
     lines: list[Line] = []
     for r, tr in enumerate(rows, start=1):
         placed: list[tuple[int, str, bool]] = []  # (column, text, carried)
         occupied = {}
-        hidden_row = _is_hidden(tr)
+        hidden_row = not clean and _is_hidden(tr)
         for col, (left, text, width) in list(carried.items()):
             for c in range(col, col + width):
                 occupied[c] = True
@@ -88,7 +102,7 @@ def table_rows(table, table_number: int) -> list[Line]:
         for cell in tr:
             if not isinstance(cell.tag, str) or cell.tag.lower() not in ("td", "th"):
                 continue
-            if _is_hidden(cell):
+            if not clean and _is_hidden(cell):
                 continue  # a hidden cell takes no column
             while occupied.get(col):
                 col += 1
@@ -97,7 +111,7 @@ def table_rows(table, table_number: int) -> list[Line]:
                 span = max(1, int(cell.get("rowspan") or 1))
             except ValueError:
                 width, span = 1, 1
-            text = _cell_text(cell)
+            text = _cell_text(cell, clean=clean)
             placed.append((col, text, False))
             if span > 1:
                 carried[col] = [span - 1, text, width]
