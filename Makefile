@@ -15,13 +15,16 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/govdisclosure parse data/corpus -o reports/cells.csv
+	$(BIN)/govdisclosure batch data/corpus -o reports
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_parse.py
+	$(BIN)/python bench/bench_checks.py
+	$(BIN)/python bench/bench_render.py
+	$(BIN)/python bench/bench_corpus.py
 
 clean:
 	rm -rf $(VENV) reports
