@@ -198,6 +198,9 @@ T2_COLUMN_DEFS: dict[str, ColumnDef] = {c.key: c for c in (
     ColumnDef("amount", "采购总金额", ("采购总金额",), kind="amount"),
 )}
 
+# Column headers the 2019 template prints differently from the 2021 one.
+T2_COLUMN_LABEL_2019 = {"decisions": "处理决定数量"}
+
 # Columns of each table-二 row, by template.
 T2_LAYOUT: dict[str, dict[str, tuple[str, ...]]] = {
     "2021": {

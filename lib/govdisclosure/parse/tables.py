@@ -24,7 +24,7 @@ from typing import Sequence
 
 from ..model import Cell, LabelNote
 from ..readers.document import Document
-from ..template import (DASH_MARKERS, NONE_MARKERS, SUBTOTAL_GROUP_CORES, SUBTOTAL_MARKERS, T2_COLUMN_DEFS,
+from ..template import (DASH_MARKERS, T2_COLUMN_LABEL_2019, NONE_MARKERS, SUBTOTAL_GROUP_CORES, SUBTOTAL_MARKERS, T2_COLUMN_DEFS,
                         T2_LAYOUT, T2_ROWS, T3_APPLICANT_COLUMNS, T3_COLUMNS, T3_ROWS, T4_COLUMNS, T4_ROWS,
                         TABLE_START, TEMPLATE_MARKERS, UNIT_FACTORS, RowDef, t3_rows)
 from .labels import LabelMatch, LabelMatcher, bare
@@ -454,6 +454,7 @@ def read_t2(tokens: Sequence[Token], doc: Document, template: str) -> TableResul
         note = _label_note("t2", record, {r.key: r for r in T2_ROWS})
         if note and not (template == "2019" and bare(record.label).endswith("规范性文件")):
             labels.append(note)
+    labels += _t2_column_labels(tokens, doc, template)
     missing = [k for k in layout if k not in seen]
     if missing and seen:
         notes.append("表二: rows not found: " + ", ".join(missing))
@@ -463,6 +464,23 @@ def read_t2(tokens: Sequence[Token], doc: Document, template: str) -> TableResul
         elif c.column == "amount" and c.raw.endswith(("万元", "亿元")):
             c.how = (c.how + "; " if c.how else "") + "converted to 元"
     return TableResult(cells, labels, notes, bool(seen))
+
+
+def _t2_column_labels(tokens: Sequence[Token], doc: Document, template: str) -> list[LabelNote]:
+    """Column headers of table 二 printed other than the template prints them ("本年度止件数")."""
+    columns = dict.fromkeys(c for cs in T2_LAYOUT[template].values() for c in cs)
+    headers = [r for r in build_records(tokens, doc) if r.norm]  # a label broken over lines is joined
+    notes = []
+    for key in columns:
+        column = T2_COLUMN_DEFS[key]
+        printed = T2_COLUMN_LABEL_2019.get(key, column.label) if template == "2019" else column.label
+        if any(bare(printed) in r.norm for r in headers):
+            continue
+        for record in headers:
+            if any(c in record.norm for c in column.cores):
+                notes.append(LabelNote("t2", key, record.label, printed, "loose", record.loc))
+                break
+    return notes
 
 
 def detect_template(tokens: Sequence[Token]) -> tuple[str | None, dict[str, int]]:
