@@ -24,11 +24,16 @@ import io
 import sys
 from contextlib import redirect_stderr, redirect_stdout
 
-from IPython.core.displayhook import DisplayHook
-from IPython.core.displaypub import DisplayPublisher
-from IPython.core.interactiveshell import InteractiveShell
-from nbformat.v4 import output_from_msg
-from papermill.engines import Engine, papermill_engines
+# papermill loads the entry points of its engines, this module among them, when it is first
+# imported.  When this module is imported first, papermill finds it half-loaded: give it a name
+# to find now; the real engine is registered at the end of the module.
+InProcessEngine = None
+
+from IPython.core.displayhook import DisplayHook  # noqa: E402
+from IPython.core.displaypub import DisplayPublisher  # noqa: E402
+from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
+from nbformat.v4 import output_from_msg  # noqa: E402
+from papermill.engines import Engine, papermill_engines  # noqa: E402
 
 ENGINE_NAME = "govdisclosure"
 
@@ -102,7 +107,7 @@ def _run(shell: _Shell, source: str, count: int) -> tuple[list, bool]:
     return streams + capture.outputs, failed
 
 
-class InProcessEngine(Engine):
+class InProcessEngine(Engine):  # noqa: F811
     """Runs the cells in an IPython shell of this process (see the module docstring)."""
 
     @classmethod

@@ -76,7 +76,12 @@ def setup() -> None:
 
     shell = get_ipython()
     if shell is not None:
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+
         shell.run_line_magic("matplotlib", "inline")
+        # matplotlib-inline registers the figure formatter once per process; a second shell in
+        # the same process (the in-process engine) needs it registered again
+        set_matplotlib_formats("png")
     use_cjk_font()
     pd.set_option("display.max_columns", 50)
     pd.set_option("display.width", 200)
