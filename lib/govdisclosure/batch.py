@@ -94,8 +94,29 @@ class LocalRunner:
 
     def close(self, cancel: bool = False) -> None:
         for pool in (self._parse, self._render):
-            if pool is not None:
-                pool.shutdown(wait=not cancel, cancel_futures=cancel)
+            if pool is None:
+                continue
+            if not cancel:
+                pool.shutdown(wait=True)
+                continue
+            # interrupted: stop the running workers too, and wait until they and the pool's
+            # manager thread are gone (their temporary files are removed next).  Leaving them
+            # would also hang the exit: a pool with max_tasks_per_child whose owner is gone starts
+            # no replacement worker, so a call already queued never runs and the interpreter's
+            # exit handler waits for it for ever.  A killed worker makes the pool "broken": its
+            # manager then fails what is left and ends.  (shutdown() forgets the processes: take
+            # the live table first.)
+            processes = getattr(pool, "_processes", None) or {}
+            manager = getattr(pool, "_executor_manager_thread", None)
+            pool.shutdown(wait=False, cancel_futures=True)
+            deadline = time.monotonic() + 30
+            while True:
+                for process in list(processes.copy().values()):  # the manager changes it meanwhile
+                    process.terminate()
+                    process.join()
+                if manager is None or not manager.is_alive() or time.monotonic() > deadline:
+                    break
+                manager.join(0.1)
 
 
 def _render_on_dask_worker(job: dict) -> dict:
@@ -146,6 +167,16 @@ class DaskRunner:
 
     def close(self, cancel: bool = False) -> None:
         self.client.close()
+
+
+def wait_first(futures: list) -> tuple[set, set]:
+    """(done, not done) once at least one of ``futures`` is done: local futures or Dask's
+    (:func:`concurrent.futures.wait` accepts only the former)."""
+    if futures and not isinstance(futures[0], Future):
+        from distributed import wait as dask_wait
+
+        return dask_wait(futures, return_when="FIRST_COMPLETED")
+    return wait(futures, return_when=FIRST_COMPLETED)
 
 
 # --------------------------------------------------------------------------- run
@@ -204,7 +235,7 @@ def build_corpus(files: Sequence[Path], runner, *, progress: bool = True) -> dic
     with _progress(len(files), "读取与检查", progress) as bar:
         pending = {runner.submit_digest(chunk): chunk for chunk in chunks}
         while pending:
-            done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            done, _ = wait_first(list(pending))
             for future in done:
                 chunk = pending.pop(future)
                 try:
@@ -389,6 +420,8 @@ def render_all(jobs: list[dict], runner, out: Path, *, progress: bool = True,
     """Render the jobs that are not current; a killed worker fails only its own report."""
     todo = [j for j in jobs if not is_current(out, j)]
     results = [dict(stem=j["stem"], status="skipped", error="", seconds=0.0) for j in jobs if j not in todo]
+    for result in results if on_result else ():
+        on_result(result)
     (out / "reports").mkdir(parents=True, exist_ok=True)
     failed = 0
     with _progress(len(todo), "生成报告", progress) as bar:
@@ -398,7 +431,7 @@ def render_all(jobs: list[dict], runner, out: Path, *, progress: bool = True,
             while queue and len(pending) < 4 * max(1, getattr(runner, "workers", 8)):
                 job = queue.pop(0)
                 pending[runner.submit_render(job)] = job
-            done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            done, _ = wait_first(list(pending))
             broken = False
             for future in done:
                 job = pending.pop(future)
@@ -439,6 +472,7 @@ def run(inputs: Sequence[str | Path], out: str | Path, *, workers: int | None = 
     runner = DaskRunner(scheduler) if scheduler else LocalRunner(workers or os.cpu_count() or 1)
     interrupted = False
     results: list[dict] = []
+    finished: list[dict] = []  # the results as they come: what an interrupted run still knows
     corpus = dict(reports=pd.DataFrame(), findings=pd.DataFrame(columns=FINDING_COLUMNS), failures=[])
     try:
         started = time.perf_counter()
@@ -449,17 +483,18 @@ def run(inputs: Sequence[str | Path], out: str | Path, *, workers: int | None = 
         if render and len(reports):
             started = time.perf_counter()
             jobs = plan_jobs(reports, out, fail_on, notebook_path(notebook or REPORT_NOTEBOOK))
-            results = render_all(jobs, runner, out, progress=progress)
+            results = render_all(jobs, runner, out, progress=progress, on_result=finished.append)
             if compare:
                 results.append(render_comparison(out, runner, jobs))
             timings["render"] = time.perf_counter() - started
     except KeyboardInterrupt:
         interrupted = True
+        results = results or finished
         runner.close(cancel=True)
         remove_leftovers(out)
     else:
         runner.close()
-    summary = run_summary(files, corpus, results, out)
+    summary = run_summary(files, corpus, results, out, interrupted=interrupted)
     write_table(summary, out / "run_summary.csv")
     write_index(out, corpus, summary)
     failed = int((summary["status"].isin(["failed", "unreadable"])).sum())
@@ -482,7 +517,8 @@ def render_comparison(out: Path, runner, jobs: list[dict]) -> dict:
     return result
 
 
-def run_summary(files: Sequence[Path], corpus: dict, results: list[dict], out: Path) -> pd.DataFrame:
+def run_summary(files: Sequence[Path], corpus: dict, results: list[dict], out: Path, *,
+                interrupted: bool = False) -> pd.DataFrame:
     reports = corpus["reports"]
     by_stem = {r["stem"]: r for r in results}
     rows = []
@@ -503,7 +539,7 @@ def run_summary(files: Sequence[Path], corpus: dict, results: list[dict], out: P
             continue
         row, stem = parsed[key]
         result = by_stem.get(stem)
-        status = result["status"] if result else ("parsed" if not results else "interrupted")
+        status = result["status"] if result else ("parsed" if not (results or interrupted) else "interrupted")
         html = out / "reports" / f"{stem}.html"
         rows.append(dict(file=key, agency=row.agency, year=row.year, status=status,
                          seconds=round(float(row.seconds) + (result["seconds"] if result else 0.0), 3),
@@ -513,7 +549,14 @@ def run_summary(files: Sequence[Path], corpus: dict, results: list[dict], out: P
         r = by_stem["compare"]
         rows.append(dict(file="(comparison)", agency=None, year=None, status=r["status"],
                          seconds=round(r["seconds"], 3), error=r["error"], html="compare.html"))
-    return pd.DataFrame(rows, columns=["file", "agency", "year", "status", "seconds", "error", "html"])
+    frame = pd.DataFrame(rows, columns=["file", "agency", "year", "status", "seconds", "error", "html"])
+    frame["year"] = frame["year"].astype("Int64")  # 2024, not 2024.0 beside the files without a year
+    return frame
+
+
+def _text(value) -> str:
+    """A summary cell as text: "" for a missing value (not "nan" or "None")."""
+    return "" if value is None or pd.isna(value) else str(value)
 
 
 def write_index(out: Path, corpus: dict, summary: pd.DataFrame) -> Path:
@@ -528,12 +571,12 @@ def write_index(out: Path, corpus: dict, summary: pd.DataFrame) -> Path:
         if r.file == "(comparison)":
             continue
         sev = [int(counts.at[r.file, s]) if r.file in counts.index and s in counts.columns else 0 for s in SEVERITIES]
-        link = f"<a href='{escape(r.html)}'>{escape(str(r.agency or ''))} {escape(str(r.year or ''))}</a>" if r.html \
-            else escape(str(r.agency or "—"))
+        link = f"<a href='{escape(r.html)}'>{escape(_text(r.agency))} {escape(_text(r.year))}</a>" if r.html \
+            else escape(_text(r.agency) or "—")
         rows.append(f"<tr class='{escape(r.status)}'><td>{link}</td><td>{escape(Path(r.file).name)}</td>"
                     f"<td>{status_word.get(r.status, escape(r.status))}</td>"
                     + "".join(f"<td class='num'>{n}</td>" for n in sev)
-                    + f"<td class='err'>{escape(str(r.error or ''))[:300]}</td></tr>")
+                    + f"<td class='err'>{escape(_text(r.error))[:300]}</td></tr>")
     compare = "<p><a href='compare.html'>机关、年度比较报告</a></p>" if (out / "compare.html").exists() else ""
     failed = int(summary["status"].isin(["failed", "unreadable"]).sum())
     page = f"""<!DOCTYPE html>

@@ -134,8 +134,13 @@ class CorpusView:
         if year is None and not table.empty:
             year = int(table["year"].max())
         table = table[table["year"] == year]
+        if MEASURE[measure].unit == "%":  # a rate over a handful of cases says little
+            table = table[table["cases"].fillna(0) >= MIN_CASES]
+            title = f"{year} 年各机关{MEASURE[measure].label}（{MIN_CASES} 件以上）"
+        else:
+            title = f"{year} 年各机关{MEASURE[measure].label}"
         values = pd.Series(table["value"].to_numpy(), index=table["agency"].fillna("（未识别）"))
-        return charts.distribution(values, title=f"{year} 年各机关{MEASURE[measure].label}", unit=MEASURE[measure].unit)
+        return charts.distribution(values, title=title, unit=MEASURE[measure].unit)
 
     def rule_heatmap(self):
         """Agencies × rules: how many checks failed."""

@@ -21,6 +21,7 @@ from .template import (OUTCOME_GROUP_LABELS, T3_APPLICANT_COLUMNS, T3_COLUMNS, T
                        t3_rows)
 
 MIN_CASES = 30
+_COLUMN_WORDS = {c.key: c.label for c in (*T3_COLUMNS, *T4_COLUMNS)}
 T4_PARTS = tuple(c.key for c in T4_COLUMNS[:-1])
 
 
@@ -57,7 +58,8 @@ def cell_amount(report: Report, table: str, row: str, column: str) -> Amount:
         return Amount(None, missing=f"{table}:{row}:{column} 未找到")
     if cell.state == "number":
         return Amount(cell.value)
-    return Amount(None, missing=f"{_short(cell.label) or row}/{column} 为{_state_word(cell.state)}", lower=0.0)
+    return Amount(None, missing=f"{_short(cell.label) or row}「{_COLUMN_WORDS.get(column, column)}」为{_state_word(cell.state)}",
+                  lower=0.0)
 
 
 def _short(label: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +50,8 @@ CSS = """
 .gd p.section { white-space: pre-wrap; line-height: 1.7; }
 </style>
 """
+_GROUP_HEADINGS = {"denied": "（三）不予公开", "unable": "（四）无法提供", "rejected": "（五）不予处理",
+                   "other": "（六）其他处理"}
 SEVERITY_WORD = {"error": "错误", "warning": "警告", "info": "提示"}
 STATUS_WORD = {"fail": "不通过", "not_assessable": "无法判断"}
 STATE_SHOWN = {"blank": "（空白）", "ambiguous": "？"}
@@ -85,6 +88,22 @@ def setup() -> None:
     use_cjk_font()
     pd.set_option("display.max_columns", 50)
     pd.set_option("display.width", 200)
+
+
+_LOCATION_WORDS = ((re.compile(r"\bpage (\d+)"), r"第\1页"), (re.compile(r"\btable (\d+)"), r"表格\1"),
+                   (re.compile(r"\brow (\d+)"), r"第\1行"), (re.compile(r"\bcell (\d+)"), r"第\1格"),
+                   (re.compile(r"\bline (\d+)"), r"第\1行"), (re.compile(r"\bchar (\d+)"), r"第\1字"),
+                   (re.compile(r"\bparagraph (\d+)"), r"第\1段"), (re.compile(r"\by (\d+)"), r"纵坐标\1"),
+                   (re.compile(r"\(rowspan\)"), "（合并单元格）"))
+_FROM_WORDS = {"caller": "运行参数", "statistical period": "统计期限", "publisher field": "发布机构字段",
+               "title (title field)": "标题", "title (first lines)": "正文开头的标题"}
+
+
+def zh_location(location: str) -> str:
+    """"line 12 char 40" → "第12行 第40字": where a number was printed, in Chinese."""
+    for pattern, word in _LOCATION_WORDS:
+        location = pattern.sub(word, location)
+    return location.replace(", ", "，")
 
 
 def _fmt_number(value, unit: str = "件") -> str:
@@ -170,8 +189,8 @@ class ReportView:
         fields = r.fields
         counts = self.findings[self.findings["status"] == "fail"]["severity"].value_counts()
         rows = [
-            ("机关", f"{esc(r.agency)} <span class='muted'>（来自{esc(r.agency_from)}）</span>"),
-            ("年度", f"{esc(r.year)} <span class='muted'>（来自{esc(r.year_from)}）</span>"),
+            ("机关", f"{esc(r.agency)} <span class='muted'>（来自{esc(_FROM_WORDS.get(r.agency_from, r.agency_from))}）</span>"),
+            ("年度", f"{esc(r.year)} <span class='muted'>（来自{esc(_FROM_WORDS.get(r.year_from, r.year_from))}）</span>"),
             ("表格格式", f"{esc(r.template)} 年格式" + ("（表三（六）只列一行）" if r.shape.get("t3_other") == "single"
                                                   and r.template == "2021" else "")),
             ("来源文件", f"{esc(Path(r.source).name)} <span class='muted'>{esc(r.format)}</span>"),
@@ -189,11 +208,13 @@ class ReportView:
                      + f"；无法判断 {int((self.findings['status'] == 'not_assessable').sum())} 项"))
         body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
         notes = "".join(f"<li>{esc(n)}</li>" for n in r.notes)
-        loose = "".join(f"<li>{esc(n.printed)} → {esc(n.canonical)}（{esc(n.how)}，{esc(n.location)}）</li>"
+        how_word = {"loose": "按含义匹配", "similar": "按相似度匹配", "position": "原文缺标签，按位置确定"}
+        loose = "".join(f"<li>{esc(n.printed) or '（无标签）'} → {esc(n.canonical)}（{how_word.get(n.how, esc(n.how))}，"
+                        f"{esc(zh_location(n.location))}）</li>"
                         for n in r.labels)
         extra = ""
         if loose:
-            extra += f"<p class='muted'>非标准标签（按含义匹配）：</p><ul class='muted'>{loose}</ul>"
+            extra += f"<p class='muted'>与模板不完全一致的标签：</p><ul class='muted'>{loose}</ul>"
         if notes:
             extra += f"<details><summary class='muted'>解析说明（{len(r.notes)} 条）</summary><ul class='muted'>{notes}</ul></details>"
         return Html(f"<table>{body}</table>{extra}")
@@ -266,7 +287,12 @@ class ReportView:
             layout = {}
         head = "<tr><th></th>" + "".join(f"<th>{esc(column_labels[c])}</th>" for c in columns) + "</tr>"
         body = []
+        groups_shown: set[str] = set()
         for row in rows:
+            group = T3_ROW[row].group if name == "t3" else None
+            if group in _GROUP_HEADINGS and group not in groups_shown:
+                groups_shown.add(group)
+                body.append(f"<tr><th colspan='{len(columns) + 1}'>{esc(_GROUP_HEADINGS[group])}</th></tr>")
             cells = []
             for column in columns:
                 if layout and column not in layout.get(row, ()):
@@ -283,15 +309,16 @@ class ReportView:
                     shown = STATE_SHOWN.get(cell.state, cell.raw)
                     classes.append(cell.state)
                 if cell is not None:
-                    title = f"{cell.location}；原文：{cell.raw}" + (f"；{cell.how}" if cell.how else "")
+                    title = f"{zh_location(cell.location)}；原文：{cell.raw}" + (f"；{cell.how}" if cell.how else "")
                 if (name, row, column) in hits:
                     classes.append("hit")
                     title += "；检查：" + "、".join(hits[(name, row, column)])
                 cells.append(f"<td class='{' '.join(classes)}' title='{esc(title)}'>{esc(shown)}</td>")
-            body.append(f"<tr><th>{esc(labels[row])}</th>{''.join(cells)}</tr>")
+            indent = "　" if group in _GROUP_HEADINGS else ""
+            body.append(f"<tr><th>{indent}{esc(labels[row])}</th>{''.join(cells)}</tr>")
         legend = ("<p class='muted'>红框：检查发现涉及的单元格；“（空白）”：原文未填；“？”：原文受损、无法唯一确定（未猜测）；"
                   "鼠标悬停可见原文位置。</p>")
-        return Html(f"<table>{head}{''.join(body)}</table>{legend}")
+        return Html(f"<table>{head}{''.join(body)}</table>{legend if name == 't3' else ''}")
 
     # ----------------------------------------------------------------- 4 charts
     def chart(self, name: str):
@@ -309,22 +336,31 @@ class ReportView:
 
     # ----------------------------------------------------------------- 5 findings
     def findings_table(self, *, include_not_assessable: bool = True) -> Html:
-        table = self.findings
-        if not include_not_assessable:
-            table = table[table["status"] == "fail"]
-        if table.empty:
-            return Html("<p>未发现问题。</p>")
+        """Failures, most severe first; checks that could not be decided folded below them."""
+        fails = self.findings[self.findings["status"] == "fail"]
+        undecided = self.findings[self.findings["status"] != "fail"]
+        head = "<tr><th>严重程度</th><th>规则</th><th>说明</th><th>应为</th><th>实为</th><th>原文位置</th></tr>"
+        parts = [f"<table>{head}{self._finding_rows(fails)}</table>" if len(fails) else "<p>所有可判断的检查均通过。</p>"]
+        if include_not_assessable and len(undecided):
+            parts.append(f"<details><summary>无法判断的检查 {len(undecided)} 项（所需单元格空白、受损或缺失，或缺少上一年度报告）"
+                         f"</summary><table>{head}{self._finding_rows(undecided)}</table></details>")
+        return Html("".join(parts))
+
+    @staticmethod
+    def _finding_rows(table: pd.DataFrame) -> str:
         rows = []
         for f in table.itertuples():
-            expected = "" if pd.isna(f.expected) else _fmt_number(f.expected, "")
-            actual = "" if pd.isna(f.actual) else _fmt_number(f.actual, "")
-            rows.append(f"<tr><td class='sev-{esc(f.severity)}'>{SEVERITY_WORD[f.severity]}</td>"
-                        f"<td class='{'na' if f.status != 'fail' else ''}'>{STATUS_WORD[f.status]}</td>"
-                        f"<td><b>{esc(f.rule)}</b><br><span class='muted'>{esc(f.title)}</span></td>"
+            percent = str(f.row).endswith("_percent") or f.rule == "S-COPY"
+            expected = "" if pd.isna(f.expected) else (f"{f.expected:g}%" if percent and f.rule != "S-COPY" else
+                                                       f"{f.expected:.0%}" if f.rule == "S-COPY" else _fmt_number(f.expected, ""))
+            actual = "" if pd.isna(f.actual) else (f"{f.actual:g}%" if percent and f.rule != "S-COPY" else
+                                                   f"{f.actual:.0%}" if f.rule == "S-COPY" else _fmt_number(f.actual, ""))
+            severity = (f"<span class='sev-{esc(f.severity)}'>{SEVERITY_WORD[f.severity]}</span>" if f.status == "fail"
+                        else f"<span class='na'>{SEVERITY_WORD[f.severity]}（无法判断）</span>")
+            rows.append(f"<tr><td>{severity}</td><td><b>{esc(f.rule)}</b><br><span class='muted'>{esc(f.title)}</span></td>"
                         f"<td>{esc(f.message)}</td><td class='num'>{esc(expected)}</td><td class='num'>{esc(actual)}</td>"
-                        f"<td class='muted'>{esc(f.location)}</td></tr>")
-        head = "<tr><th>严重程度</th><th>状态</th><th>规则</th><th>说明</th><th>应为</th><th>实为</th><th>原文位置</th></tr>"
-        return Html(f"<table>{head}{''.join(rows)}</table>")
+                        f"<td class='muted'>{esc(zh_location(str(f.location)))}</td></tr>")
+        return "".join(rows)
 
     # ----------------------------------------------------------------- 6 sections
     def sections(self) -> Html:

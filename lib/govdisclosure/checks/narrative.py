@@ -28,7 +28,8 @@ QUANTITY_LABELS = {
     "granted": "予以公开", "partially_granted": "部分公开", "granted_or_partial": "予以公开及部分公开",
     **{g: OUTCOME_GROUP_LABELS[g] for g in ("denied", "unable", "rejected", "other")},
     "review": "行政复议数", "litigation": "行政诉讼数",
-    "review_upheld": "复议均获维持", "litigation_upheld": "诉讼均获维持", "review_not_corrected": "复议未被纠错",
+    "review_upheld": "行政复议均获维持", "litigation_upheld": "行政诉讼均获维持",
+    "review_not_corrected": "行政复议未被纠错",
 }
 
 
@@ -133,11 +134,12 @@ def _outcome_claim(report: Report, claim: Claim) -> dict:
     shown = sum(a.value if a.value is not None else (a.lower or 0) for a in others)
     what = "表四 " + "、".join({"corrected": "结果纠正", "other": "其他结果", "pending": "尚未审结"}[c] for c in columns)
     row = _row(claim, 0, Amount(shown), what)
+    row.update(stated=None, table=None)  # the claim is a statement, not a number
     if shown > 0:
         parts = "，".join(f"{label} {a.value if a.value is not None else a.lower:g} 件"
                          for label, a in zip(what[3:].split("、"), others)
                          if (a.value if a.value is not None else (a.lower or 0)) > 0)
-        row.update(status="disagree", detail=f"正文称{QUANTITY_LABELS[claim.quantity][-4:]}，但表四{parts}")
+        row.update(status="disagree", detail=f"正文称{QUANTITY_LABELS[claim.quantity]}，但表四{parts}")
     elif any(a.value is None for a in others):
         row.update(status="not_assessable", table=None, detail="；".join(a.missing for a in others if a.value is None))
     return row

@@ -386,18 +386,20 @@ def text_counts(rule: Rule, corpus: Corpus, **_) -> list[dict]:
     out = []
     for rid, report in _each_report(corpus, rule.templates):
         for c in (SimpleNamespace(**row) for row in claim_rows(report) if row["status"] != "agree"):
+            statement = c.quantity.endswith(("_upheld", "_not_corrected"))
             if c.status == "disagree":
                 if c.quantity.endswith("_percent"):
                     message = f"正文「{c.phrase}」所述 {_fmt(c.stated)}% 无法由表中数字复算（{c.detail}）"
+                elif statement:
+                    message = f"正文「{c.phrase}」与表四不符：{c.detail}"
                 elif c.table is None:
                     message = f"正文称{c.label} {_fmt(c.stated)} 件，与表格不符：{c.detail}"
-                elif c.quantity.endswith(("_upheld", "_not_corrected")):
-                    message = f"正文「{c.phrase}」与表四不符：{c.detail}"
                 else:
                     message = f"正文称{c.label} {_fmt(c.stated)} 件，{c.table_what}为 {_fmt(c.table)} 件"
                 status = "fail"
             else:
-                message = f"正文称{c.label} {_fmt(c.stated)} 件，表中对应数字无法确定：{c.detail}"
+                said = f"「{c.phrase}」" if statement else f"{c.label} {_fmt(c.stated)} 件"
+                message = f"正文称{said}，表中对应数字无法确定：{c.detail}"
                 status = "not_assessable"
             out.append(_finding(rule, corpus, rid, status, message, table="text", row=c.quantity,
                                 printed=c.phrase, expected=c.table,
