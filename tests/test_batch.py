@@ -28,8 +28,6 @@ from govdisclosure.model import TIDY_COLUMNS
 
 from conftest import CORPUS
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
 GOOD = {  # file name in the batch folder -> (corpus source, agency names the report may be read as)
     "changning_2024.txt": ("seed_changning_tzcjb_2024/source.txt", {"上海市长宁区投资促进办公室"}),
     "pingtan_2023.txt": ("pingtan_2023/source.txt", {"平潭综合实验区"}),
