@@ -132,7 +132,7 @@ def test_mixed_folder_renders_good_reports_and_records_failures(mixed):
     assert any(line.startswith(f"unreadable: {folder / 'broken.pdf'}") and "PDF" in line for line in lines)
     assert any(line.startswith(f"unreadable: {folder / 'nav.html'}") and "no template table" in line
                for line in lines)
-    assert "6 file(s): 5 report(s) rendered, 0 unchanged" in mixed["stderr"]
+    assert "6 file(s): 4 report(s) rendered, 0 unchanged" in mixed["stderr"]
 
     # the index lists every file: the failures with their reason, the reports with their link
     index = (out / "index.html").read_text(encoding="utf-8")
@@ -219,7 +219,7 @@ def test_second_run_does_no_rework_and_a_changed_file_only_its_report(mixed):
     summary = read_summary(out).set_index("file")
     assert {summary.loc[str(folder / name), "status"] for name in GOOD} == {"skipped"}
     assert summary.loc["(comparison)", "status"] == "skipped"
-    assert "0 report(s) rendered, 5 unchanged" in err
+    assert "0 report(s) rendered, 4 unchanged" in err
     assert html_mtimes(out) == before
     assert (out / "compare.html").stat().st_mtime_ns == compare_before
     assert all(summary.loc[str(folder / name), "html"] for name in GOOD)  # the links stay

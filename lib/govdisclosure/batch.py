@@ -66,8 +66,11 @@ class LocalRunner:
         self._render: ProcessPoolExecutor | None = None
 
     def parse_pool(self) -> ProcessPoolExecutor:
+        # reading and checking need none of the notebook machinery: fresh interpreters that
+        # import only govdisclosure.digest start sooner than the render server
         if self._parse is None:
-            self._parse = ProcessPoolExecutor(self.workers, mp_context=_forkserver())
+            self._parse = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                              initializer=_import_digest)
         return self._parse
 
     def render_pool(self) -> ProcessPoolExecutor:
@@ -77,14 +80,12 @@ class LocalRunner:
         return self._render
 
     def submit_digest(self, paths: list[str]) -> Future:
-        from .worker import digest_files
+        from .digest import digest_files
 
         return self.parse_pool().submit(digest_files, paths)
 
     def submit_render(self, job: dict) -> Future:
-        from .worker import render_job
-
-        return self.render_pool().submit(render_job, job)
+        return self.render_pool().submit(_render_in_worker, job)
 
     def reset_render(self) -> None:
         """After a worker was killed the pool is broken: start a new one."""
@@ -142,8 +143,19 @@ def _render_on_dask_worker(job: dict) -> dict:
         os.unlink(handle.name)
 
 
+def _render_in_worker(job: dict) -> dict:
+    """Runs in a render worker, where govdisclosure.worker is already imported (preloaded)."""
+    from .worker import render_job
+
+    return render_job(job)
+
+
+def _import_digest() -> None:
+    import govdisclosure.digest  # noqa: F401
+
+
 def _digest_on_dask_worker(paths: list[str]) -> dict:
-    from .worker import digest_files
+    from .digest import digest_files
 
     return digest_files(paths)
 
@@ -208,10 +220,21 @@ def remove_leftovers(out: Path) -> int:
     """Temporary files of a run that was killed (they never have the final name)."""
     removed = 0
     if out.exists():
-        for path in out.rglob("*.part"):
-            path.unlink(missing_ok=True)
-            removed += 1
+        for pattern in ("*.part", "*.part.wal"):
+            for path in out.rglob(pattern):
+                path.unlink(missing_ok=True)
+                removed += 1
     return removed
+
+
+def remove_stale(out: Path, jobs: list[dict]) -> None:
+    """Reports of an earlier run that no input makes any more (a file renamed, or its agency or
+    year read differently): their HTML would otherwise stay listed beside the new one."""
+    current = {j["stem"] for j in jobs} | {"compare"}
+    for state in (out / ".state").glob("*.json"):
+        if state.stem not in current:
+            (out / "reports" / f"{state.stem}.html").unlink(missing_ok=True)
+            state.unlink(missing_ok=True)
 
 
 def discover(inputs: Iterable[str | Path]) -> list[Path]:
@@ -254,7 +277,7 @@ def build_corpus(files: Sequence[Path], runner, *, progress: bool = True) -> dic
 
 def merge_parts(parts: list[dict], failures: list[dict]) -> dict:
     """Join the workers' tables, renumber the reports, run the cross-year rules."""
-    from .worker import CROSS_YEAR_RULES
+    from .digest import CROSS_YEAR_RULES
 
     reports, cells, findings, measures, sections = [], [], [], [], []
     offset = 0
@@ -467,7 +490,7 @@ def run(inputs: Sequence[str | Path], out: str | Path, *, workers: int | None = 
     out.mkdir(parents=True, exist_ok=True)
     remove_leftovers(out)
     timings: dict[str, float] = {}
-    files = discover(inputs)
+    files = [p.resolve() for p in discover(inputs)]  # workers may not share our working directory
     scheduler = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
     runner = DaskRunner(scheduler) if scheduler else LocalRunner(workers or os.cpu_count() or 1)
     interrupted = False
@@ -483,6 +506,7 @@ def run(inputs: Sequence[str | Path], out: str | Path, *, workers: int | None = 
         if render and len(reports):
             started = time.perf_counter()
             jobs = plan_jobs(reports, out, fail_on, notebook_path(notebook or REPORT_NOTEBOOK))
+            remove_stale(out, jobs)
             results = render_all(jobs, runner, out, progress=progress, on_result=finished.append)
             if compare:
                 results.append(render_comparison(out, runner, jobs))

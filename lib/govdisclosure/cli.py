@@ -123,10 +123,15 @@ def cmd_batch(args: argparse.Namespace, *, exports: bool = True) -> int:
     bad = summary[summary["status"].isin(["failed", "unreadable"])]
     for row in bad.itertuples():
         first_line = str(row.error).strip().splitlines()[0] if str(row.error).strip() else "unknown error"
-        _err(f"{row.status}: {row.file}: {first_line}")
-    _err(f"{len(files)} file(s): {result.rendered} report(s) rendered, {result.skipped} unchanged, "
-         f"{result.failed} of {len(summary)} failed; see {Path(args.output) / 'index.html'} and "
-         f"{Path(args.output) / 'run_summary.csv'}")
+        where = "" if first_line.startswith(str(row.file)) else f"{row.file}: "
+        _err(f"{row.status}: {where}{first_line}")
+    rendered = int(((files["status"] == "ok")).sum())
+    unchanged = int((files["status"] == "skipped").sum())
+    failed = int(files["status"].isin(["failed", "unreadable"]).sum())
+    compare = summary[summary["file"] == "(comparison)"]
+    compare_word = f"; comparison {compare.iloc[0]['status']}" if len(compare) else ""
+    _err(f"{len(files)} file(s): {rendered} report(s) rendered, {unchanged} unchanged, {failed} of {len(files)} "
+         f"failed{compare_word}; see {Path(args.output) / 'index.html'} and {Path(args.output) / 'run_summary.csv'}")
     if result.interrupted:
         _err("interrupted: rerun the same command to resume")
     return result.exit_code

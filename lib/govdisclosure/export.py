@@ -28,6 +28,7 @@ def atomic_path(path: Path):
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     os.close(handle)
+    os.chmod(name, 0o644)  # mkstemp makes it private; outputs are to be read by others
     return Path(name)
 
 

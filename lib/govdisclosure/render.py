@@ -118,9 +118,15 @@ def _finish(page: str) -> str:
     return _HEADING_OR_IMAGE.sub(replace, page)
 
 
-def export_html(notebook: nbformat.NotebookNode, path: Path) -> Path:
-    """Write ``notebook`` as self-contained HTML without its code, atomically."""
-    body, _ = html_exporter().from_notebook_node(notebook)
+def export_html(notebook: nbformat.NotebookNode, path: Path, title: str | None = None) -> Path:
+    """Write ``notebook`` as self-contained HTML without its code, atomically.
+
+    The page title is ``title``, else the notebook's first heading.
+    """
+    if title is None:
+        first = next((c.source for c in notebook.cells if c.cell_type == "markdown"), "")
+        title = first.lstrip("# ").splitlines()[0] if first else path.stem
+    body, _ = html_exporter().from_notebook_node(notebook, resources={"metadata": {"name": title}})
     body = _finish(body)
     tmp = atomic_path(path)
     try:

@@ -27,14 +27,8 @@ import nbconvert  # noqa: E402,F401
 import pandas as pd  # noqa: E402
 import papermill  # noqa: E402,F401
 
-from . import compare, engine, notebook  # noqa: E402,F401
-from .checks import check  # noqa: E402
-from .checks.catalogue import RULES  # noqa: E402
-from .checks.frame import cells_table, report_table  # noqa: E402
-from .errors import GovDisclosureError  # noqa: E402
+from . import compare, digest, engine, notebook  # noqa: E402,F401
 from .fonts import use_cjk_font  # noqa: E402
-from .measures import MIN_CASES, measure_rows  # noqa: E402
-from .parse import load_report  # noqa: E402
 from .render import execute, export_html  # noqa: E402
 
 
@@ -56,40 +50,6 @@ def _warm() -> None:
 
 
 _warm()
-
-CROSS_YEAR_RULES = ("X-CARRY", "X-STOCK", "X-YOY", "S-COPY")
-WITHIN_REPORT_RULES = tuple(r.id for r in RULES if r.id not in CROSS_YEAR_RULES)
-
-
-def digest_files(paths: list[str]) -> dict:
-    """Parse and check (within-report rules) a chunk of files; return tables, not objects.
-
-    Returns the reports' rows, their tidy cells, findings, measures and sections, and the
-    files that could not be read with the reason.  Cross-year rules run later, on the whole
-    corpus.
-    """
-    reports, failures, seconds = [], [], []
-    for path in paths:
-        started = time.perf_counter()
-        try:
-            reports.append(load_report(path))
-            seconds.append(time.perf_counter() - started)
-        except GovDisclosureError as exc:
-            failures.append(dict(file=str(path), error=str(exc), seconds=time.perf_counter() - started))
-        except Exception as exc:  # an unexpected parser error is this file's failure, not the batch's
-            failures.append(dict(file=str(path), error=f"unexpected {type(exc).__name__}: {exc}",
-                                 seconds=time.perf_counter() - started))
-    table = report_table(reports)
-    table["seconds"] = seconds
-    table["format"] = [r.format for r in reports]
-    table["sha256"] = [r.sha256 for r in reports]
-    findings = check(reports, rules=WITHIN_REPORT_RULES) if reports else pd.DataFrame()
-    rows = [row for r in reports for row in measure_rows(r)]
-    return dict(reports=table, cells=cells_table(reports), findings=findings,
-                measures=pd.DataFrame(rows).assign(rankable=lambda f: f["cases"].fillna(0) >= MIN_CASES)
-                if rows else pd.DataFrame(),
-                sections=[r.sections for r in reports], failures=failures)
-
 
 def render_job(job: dict) -> dict:
     """Execute the report notebook for one job and write its HTML (also when it fails)."""
