@@ -7,6 +7,7 @@ from pathlib import Path
 from ..errors import NotAReportError
 from ..model import Report
 from ..readers import Document, read_document
+from ..template import TABLE_START, normalise
 from .sections import find_period_year, find_sections, find_signature_date, find_title, joined_text
 from .tables import detect_template, find_regions, read_t2, read_t3, read_t4
 from .tokens import tokenise
@@ -26,10 +27,21 @@ def load_report(path: str | Path, *, agency: str | None = None, year: int | None
     return parse_document(read_document(path), agency=agency, year=year, template=template)
 
 
+def _first_table_line(doc: Document) -> int:
+    """The first line that may belong to a table: the prose and site chrome before it need no
+    tokenising (the sections are found in the text itself)."""
+    anchors = tuple(a for table in ("t2", "t3") for a in TABLE_START[table])
+    for index, line in enumerate(doc.lines):
+        text = normalise(line.text)
+        if any(a in text for a in anchors):
+            return index
+    return 0
+
+
 def parse_document(doc: Document, *, agency: str | None = None, year: int | None = None,
                    template: str | None = None) -> Report:
     notes = list(doc.notes)
-    tokens = tokenise(doc.lines)
+    tokens = tokenise(doc.lines, _first_table_line(doc))
     regions = find_regions(tokens)
     text = joined_text(doc)
     sections, section_where, section_headings, section_notes = find_sections(doc, text)

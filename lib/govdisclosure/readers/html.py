@@ -46,6 +46,7 @@ def _is_hidden(el) -> bool:
     return False
 
 
+_HIDDEN_HINTS = ("isplay", "ISPLAY", "idden", "IDDEN", "<script", "<style", "<noscript", "<template", "<select")
 _HIDDEN_MARKUP = re.compile(r"display\s*:\s*none|\shidden[\s=/>]|<(?:script|style|noscript|template|select)\b", re.I)
 # cells with nothing to drop (most of them) are read in one call to libxml2
 _NOTHING_TO_DROP = etree.XPath(
@@ -80,7 +81,8 @@ def table_rows(table, table_number: int) -> list[Line]:
     """Rows of one data table, ``rowspan`` label cells carried down, ``colspan`` cells once."""
     rows = table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
     # most tables have nothing hidden: one regex over the table's markup spares inspecting every cell
-    clean = not _HIDDEN_MARKUP.search(etree.tostring(table, encoding="unicode"))
+    markup = etree.tostring(table, encoding="unicode")
+    clean = not (any(word in markup for word in _HIDDEN_HINTS) and _HIDDEN_MARKUP.search(markup))
     carried: dict[int, list] = {}  # column -> [rows left, text, width]
     lines: list[Line] = []
     for r, tr in enumerate(rows, start=1):
