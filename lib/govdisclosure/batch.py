@@ -374,8 +374,12 @@ def write_excel(reports: pd.DataFrame, cells: pd.DataFrame, findings: pd.DataFra
             sheets[name] = block
     else:
         sheets["说明"] = pd.DataFrame({"说明": [
-            f"共 {len(reports)} 个机关年度，超过 {EXCEL_LAYOUT_LIMIT} 个时不按表格排版；"
-            "各单元格见 corpus/cells.parquet、corpus/corpus.duckdb 或 exports/cells.csv。"]})
+            f"共 {len(reports)} 个机关年度，超过 {EXCEL_LAYOUT_LIMIT} 个时不按表格排版、不逐条列出检查发现；"
+            "各单元格见 corpus/cells.parquet、corpus/corpus.duckdb 或 exports/cells.csv，"
+            "检查发现见 exports/findings.csv；本文件的“检查发现”为各机关年度未通过项数。"]})
+        fails = findings[findings["status"] == "fail"]
+        findings = fails.pivot_table(index=["source", "agency", "year"], columns="rule", values="status",
+                                     aggfunc="count", fill_value=0).reset_index()
     tmp = atomic_path(path)
     try:
         with pd.ExcelWriter(tmp, engine="xlsxwriter") as writer:

@@ -32,6 +32,18 @@ def atomic_path(path: Path):
     return Path(name)
 
 
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """CSV in UTF-8 with a byte-order mark (Excel opens Chinese CSV correctly only with it),
+    written by Arrow's C++ writer (millions of cells a second)."""
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    table = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
+    with open(path, "wb") as handle:
+        handle.write("\ufeff".encode("utf-8"))
+        pacsv.write_csv(table, handle, pacsv.WriteOptions(quoting_style="needed"))
+
+
 def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write ``frame`` in the format named by ``path``'s extension, atomically."""
     out = check_output(path, tuple(FORMATS))
@@ -39,8 +51,7 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
     try:
         suffix = out.suffix.lower()
         if suffix == ".csv":
-            # utf-8-sig: Excel opens Chinese CSV correctly only with the byte-order mark
-            frame.to_csv(tmp, index=False, encoding="utf-8-sig")
+            write_csv(frame, tmp)
         elif suffix == ".parquet":
             frame.to_parquet(tmp, index=False)
         elif suffix == ".json":

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 
 from lxml import etree
-from lxml import html as lxml_html
 
 from ..errors import ReportReadError
 from .document import Document, Line
@@ -46,6 +45,9 @@ def _is_hidden(el) -> bool:
     return False
 
 
+# plain elements (no lxml.html classes: a Python look-up per element) and no comments (iterwalk
+# would not visit them; their tails stay text)
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True)
 _HIDDEN_HINTS = ("isplay", "ISPLAY", "idden", "IDDEN", "<script", "<style", "<noscript", "<template", "<select")
 _HIDDEN_MARKUP = re.compile(r"display\s*:\s*none|\shidden[\s=/>]|<(?:script|style|noscript|template|select)\b", re.I)
 # cells with nothing to drop (most of them) are read in one call to libxml2
@@ -143,12 +145,12 @@ def _meta_fields(root) -> dict[str, str]:
 
 def read_html(text: str, path: str, sha256: str, encoding: str) -> Document:
     try:
-        root = lxml_html.document_fromstring(text)
+        root = etree.fromstring(text, _PARSER)
     except (etree.ParserError, ValueError) as exc:
         raise ReportReadError(path, "an HTML page", f"markup lxml cannot parse ({exc})") from exc
+    if root is None:
+        raise ReportReadError(path, "an HTML page", "markup with no element in it")
     fields = _meta_fields(root)
-    # iterwalk does not visit comments; dropping them keeps their tails as text
-    etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, with_tail=False)
     lines: list[Line] = []
     buffer: list[str] = []
     line_number = [1]
