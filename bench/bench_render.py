@@ -31,7 +31,7 @@ TIMING = re.compile(r"\d{4}-\d\d-\d\dT[\d:.]+|\"duration\": [\d.]+")
 def content(path: Path) -> tuple[str, tuple[str, ...]]:
     """A report's visible text (whitespace folded) and its embedded images."""
     page = path.read_text(encoding="utf-8")
-    tree = lxml_html.fromstring(page)
+    tree = lxml_html.fromstring(page).find("body")  # the page <title> differs by exporter
     for bad in tree.xpath("//style|//script"):
         bad.drop_tree()
     text = " ".join(tree.text_content().split())
@@ -82,9 +82,21 @@ def main(argv=None) -> int:
     print(f"(a) naive loop (papermill command, then jupyter nbconvert, per report): {naive:.1f} s")
     print(f"ratio (a) / (b): {naive / batch:.1f}×  (goal ≥ 10×)")
 
-    equal = sum(content(a) == content(b) for a, b in pairs)
+    equal = 0
+    for a, b in pairs:
+        ca, cb = content(a), content(b)
+        if ca == cb:
+            equal += 1
+            continue
+        words_a, words_b = ca[0].split(), cb[0].split()
+        first = next((i for i, (x, y) in enumerate(zip(words_a, words_b)) if x != y), min(len(words_a), len(words_b)))
+        print(f"  differs: {b.name}: text {'same' if ca[0] == cb[0] else 'from word ' + str(first) + ': ' + repr(' '.join(words_a[first:first + 8])) + ' vs ' + repr(' '.join(words_b[first:first + 8]))}; "
+              f"images {len(ca[1])} vs {len(cb[1])}, {'same' if ca[1] == cb[1] else 'different'}")
     print(f"same content (visible text and images) in {equal} of {len(pairs)} reports")
-    shutil.rmtree(work)
+    if equal == len(pairs):
+        shutil.rmtree(work)
+    else:
+        print(f"outputs kept in {work}")
     return 0 if equal == len(pairs) else 1
 
 

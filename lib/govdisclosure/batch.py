@@ -497,6 +497,12 @@ def run(inputs: Sequence[str | Path], out: str | Path, *, workers: int | None = 
     files = [p.resolve() for p in discover(inputs)]  # workers may not share our working directory
     scheduler = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
     runner = DaskRunner(scheduler) if scheduler else LocalRunner(workers or os.cpu_count() or 1)
+    if render and not scheduler:
+        # the render server imports everything once; let it do so while the corpus is read
+        from multiprocessing import forkserver
+
+        _forkserver()
+        forkserver.ensure_running()
     interrupted = False
     results: list[dict] = []
     finished: list[dict] = []  # the results as they come: what an interrupted run still knows
@@ -511,9 +517,8 @@ def run(inputs: Sequence[str | Path], out: str | Path, *, workers: int | None = 
             started = time.perf_counter()
             jobs = plan_jobs(reports, out, fail_on, notebook_path(notebook or REPORT_NOTEBOOK))
             remove_stale(out, jobs)
-            results = render_all(jobs, runner, out, progress=progress, on_result=finished.append)
-            if compare:
-                results.append(render_comparison(out, runner, jobs))
+            queue = ([comparison_job(out, jobs)] if compare else []) + jobs  # the longest first
+            results = render_all(queue, runner, out, progress=progress, on_result=finished.append)
             timings["render"] = time.perf_counter() - started
     except KeyboardInterrupt:
         interrupted = True
@@ -532,17 +537,13 @@ def run(inputs: Sequence[str | Path], out: str | Path, *, workers: int | None = 
                        interrupted=interrupted, timings=timings)
 
 
-def render_comparison(out: Path, runner, jobs: list[dict]) -> dict:
-    """The comparison report of the whole corpus (redone when any report changed)."""
+def comparison_job(out: Path, jobs: list[dict]) -> dict:
+    """The comparison report of the whole corpus (redone when any report changed).  It reads
+    the corpus files, not the reports' HTML, so it runs beside them."""
     notebook = notebook_path(COMPARE_NOTEBOOK)
     key = hashlib.sha256(json.dumps([[j["key"] for j in jobs], sha256_file(notebook), __version__]).encode()).hexdigest()
-    job = dict(stem="compare", source="", key=key, html=str(out / "compare.html"), notebook=str(notebook),
-               parameters=dict(corpus=str(out.resolve()), years="", agencies="", measure="open_rate"))
-    if is_current(out, job):
-        return dict(stem="compare", status="skipped", error="", seconds=0.0)
-    result = runner.submit_render(job).result()
-    write_json(_state(out, "compare"), dict(key=key, status=result["status"], seconds=result["seconds"]))
-    return result
+    return dict(stem="compare", source="", key=key, html=str(out / "compare.html"), notebook=str(notebook),
+                parameters=dict(corpus=str(out.resolve()), years="", agencies="", measure="open_rate"))
 
 
 def run_summary(files: Sequence[Path], corpus: dict, results: list[dict], out: Path, *,
