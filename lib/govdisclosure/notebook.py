@@ -83,8 +83,9 @@ def setup() -> None:
 
         shell.run_line_magic("matplotlib", "inline")
         # matplotlib-inline registers the figure formatter once per process; a second shell in
-        # the same process (the in-process engine) needs it registered again
-        set_matplotlib_formats("png")
+        # the same process (the in-process engine) needs it registered again.  No "tight" box:
+        # the charts lay themselves out, and a tight box draws every figure twice.
+        set_matplotlib_formats("png", bbox_inches=None)
     use_cjk_font()
     pd.set_option("display.max_columns", 50)
     pd.set_option("display.width", 200)
