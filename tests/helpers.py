@@ -6,7 +6,7 @@ import copy
 from typing import Mapping, Sequence
 
 from govdisclosure.model import Cell, Report
-from govdisclosure.template import T3_COLUMNS, T4_COLUMNS, T4_ROWS, t3_rows
+from govdisclosure.template import T3_COLUMNS, T4_COLUMNS, t3_rows
 
 T3_KEYS = [c.key for c in T3_COLUMNS]
 T4_KEYS = [c.key for c in T4_COLUMNS]

@@ -37,10 +37,9 @@ from typing import Callable, Iterable, Sequence
 import pandas as pd
 
 from . import __version__
-from .agencies import agency_key
 from .checks import FINDING_COLUMNS, check_corpus
 from .checks.frame import corpus_from_frames
-from .export import atomic_path, write_table
+from .export import atomic_write, write_table, write_text
 from .model import TIDY_COLUMNS
 from .render import COMPARE_NOTEBOOK, REPORT_NOTEBOOK, notebook_path, safe_stem
 
@@ -319,19 +318,17 @@ def write_corpus(corpus: dict, out: Path, *, excel: bool = True) -> None:
     for name, frame in tables.items():
         write_table(frame, folder / f"{name}.parquet")
     database = folder / "corpus.duckdb"
-    tmp = atomic_path(database)
-    tmp.unlink()  # DuckDB creates the file itself
-    try:
-        import duckdb
+    import duckdb
 
-        with duckdb.connect(str(tmp)) as con:
-            for name in tables:
-                con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet(?)", [str(folder / f"{name}.parquet")])
-        os.replace(tmp, database)
-    finally:
-        for leftover in (tmp, Path(str(tmp) + ".wal")):
-            if leftover.exists():
-                leftover.unlink()
+    with atomic_write(database) as tmp:
+        tmp.unlink()  # DuckDB creates the file itself
+        try:
+            with duckdb.connect(str(tmp)) as con:
+                for name in tables:
+                    con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet(?)",
+                                [str(folder / f"{name}.parquet")])
+        finally:
+            Path(str(tmp) + ".wal").unlink(missing_ok=True)
     exports = out / "exports"
     write_table(cells[TIDY_COLUMNS] if len(cells) else cells, exports / "cells.csv")
     write_table(corpus["findings"], exports / "findings.csv")
@@ -380,17 +377,11 @@ def write_excel(reports: pd.DataFrame, cells: pd.DataFrame, findings: pd.DataFra
         fails = findings[findings["status"] == "fail"]
         findings = fails.pivot_table(index=["source", "agency", "year"], columns="rule", values="status",
                                      aggfunc="count", fill_value=0).reset_index()
-    tmp = atomic_path(path)
-    try:
-        with pd.ExcelWriter(tmp, engine="xlsxwriter") as writer:
-            reports.drop(columns=["rid"], errors="ignore").to_excel(writer, sheet_name="报告", index=False)
-            for name, frame in sheets.items():
-                frame.to_excel(writer, sheet_name=name, index=False)
-            findings.to_excel(writer, sheet_name="检查发现", index=False)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    with atomic_write(path) as tmp, pd.ExcelWriter(tmp, engine="xlsxwriter") as writer:
+        reports.drop(columns=["rid"], errors="ignore").to_excel(writer, sheet_name="报告", index=False)
+        for name, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=name, index=False)
+        findings.to_excel(writer, sheet_name="检查发现", index=False)
     return path
 
 
@@ -418,13 +409,7 @@ def plan_jobs(reports: pd.DataFrame, out: Path, fail_on: str, notebook: Path) ->
 
 
 def write_json(path: Path, data) -> None:
-    tmp = atomic_path(path)
-    try:
-        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    write_text(path, json.dumps(data, ensure_ascii=False, indent=1))
 
 
 def _state(out: Path, stem: str) -> Path:
@@ -623,16 +608,7 @@ tr.failed td, tr.unreadable td {{ background: #fdecea; }}
 {''.join(rows)}
 </table></body></html>
 """
-    path = out / "index.html"
-    tmp = atomic_path(path)
-    try:
-        tmp.write_text(page, encoding="utf-8")
-        tmp.chmod(0o644)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
+    return write_text(out / "index.html", page)
 
 
 def _interrupt(signum, frame):

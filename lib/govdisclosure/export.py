@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pandas as pd
 
@@ -32,6 +34,25 @@ def atomic_path(path: Path):
     return Path(name)
 
 
+@contextmanager
+def atomic_write(path: Path) -> Iterator[Path]:
+    """A temporary path to write; renamed over ``path`` when the block ends without error and
+    removed in any case, so ``path`` is never half-written."""
+    tmp = atomic_path(path)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_text(path: Path, text: str) -> Path:
+    with atomic_write(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return path
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """CSV in UTF-8 with a byte-order mark (Excel opens Chinese CSV correctly only with it),
     written by Arrow's C++ writer (millions of cells a second)."""
@@ -47,9 +68,8 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
 def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write ``frame`` in the format named by ``path``'s extension, atomically."""
     out = check_output(path, tuple(FORMATS))
-    tmp = atomic_path(out)
-    try:
-        suffix = out.suffix.lower()
+    suffix = out.suffix.lower()
+    with atomic_write(out) as tmp:
         if suffix == ".csv":
             write_csv(frame, tmp)
         elif suffix == ".parquet":
@@ -58,8 +78,4 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
             frame.to_json(tmp, orient="records", force_ascii=False, indent=1)
         elif suffix == ".xlsx":
             frame.to_excel(tmp, index=False, engine="openpyxl")
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return out

@@ -17,7 +17,7 @@ from typing import Iterable, Sequence
 import pandas as pd
 
 from .model import Report
-from .template import (OUTCOME_GROUP_LABELS, T3_APPLICANT_COLUMNS, T3_COLUMNS, T3_ROW, T3_ROWS, T4_COLUMNS,
+from .template import (OUTCOME_GROUP_LABELS, T3_APPLICANT_COLUMNS, T3_COLUMNS, T3_ROW, T4_COLUMNS,
                        t3_rows)
 
 MIN_CASES = 30

@@ -23,6 +23,7 @@ from .agencies import agency_key
 from .checks import at_or_above, check
 from .checks.narrative import compare_claims
 from .errors import GovDisclosureError
+from .export import write_text
 from .measures import KEY_MEASURES, MEASURE, measures_table
 from .model import Report
 from .parse import load_report
@@ -151,9 +152,7 @@ def context_reports(report: Report, context: str | Path | None) -> list[Report]:
 
 def write_file_list(files: list[str], path: Path) -> Path:
     """A .json list of report files (what ``context`` and the comparison accept)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps([str(Path(f).resolve()) for f in files], ensure_ascii=False, indent=1), encoding="utf-8")
-    return path
+    return write_text(path, json.dumps([str(Path(f).resolve()) for f in files], ensure_ascii=False, indent=1))
 
 
 @dataclass

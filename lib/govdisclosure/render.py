@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 
 from .errors import GovDisclosureError
-from .export import atomic_path
+from .export import write_text
 
 NOTEBOOKS = Path(os.environ.get("GOVDISCLOSURE_NOTEBOOKS", Path(__file__).resolve().parents[2] / "notebooks"))
 REPORT_NOTEBOOK = "report.ipynb"
@@ -127,16 +127,7 @@ def export_html(notebook: nbformat.NotebookNode, path: Path, title: str | None =
         first = next((c.source for c in notebook.cells if c.cell_type == "markdown"), "")
         title = first.lstrip("# ").splitlines()[0] if first else path.stem
     body, _ = html_exporter().from_notebook_node(notebook, resources={"metadata": {"name": title}})
-    body = _finish(body)
-    tmp = atomic_path(path)
-    try:
-        tmp.write_text(body, encoding="utf-8")
-        tmp.chmod(0o644)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
+    return write_text(path, _finish(body))
 
 
 def execute(notebook: str | Path, parameters: dict, *, cwd: Path | None = None, engine_name: str | None = None,

@@ -25,7 +25,7 @@ from typing import Sequence
 from ..model import Cell, LabelNote
 from ..readers.document import Document
 from ..template import (DASH_MARKERS, T2_COLUMN_LABEL_2019, NONE_MARKERS, SUBTOTAL_GROUP_CORES, SUBTOTAL_MARKERS, T2_COLUMN_DEFS,
-                        T2_LAYOUT, T2_ROWS, T3_APPLICANT_COLUMNS, T3_COLUMNS, T3_ROWS, T4_COLUMNS, T4_ROWS,
+                        T2_LAYOUT, T2_ROWS, T3_COLUMNS, T3_ROWS, T4_COLUMNS, T4_ROWS,
                         TABLE_START, TEMPLATE_MARKERS, UNIT_FACTORS, RowDef, t3_rows)
 from .labels import LabelMatch, LabelMatcher, bare
 from .recover import Candidate, candidates, solve
