@@ -46,11 +46,17 @@ def find_regions(tokens: Sequence[Token]) -> dict[str, tuple[int, int]]:
     """Token ranges of t2, t3 and t4 (only the tables found)."""
 
     def first(anchors: Sequence[str], start: int, stop: int | None = None,
-              pattern: re.Pattern | None = None) -> int | None:
+              pattern: re.Pattern | None = None, hints: str = "") -> int | None:
+        """The first label token from ``start`` holding an anchor or matching ``pattern``.
+
+        ``hints`` (or the anchors' first characters) must appear in a token's raw text before
+        it is normalised: most tokens are passed over without that work.
+        """
         stop = len(tokens) if stop is None else stop
+        needed = hints or "".join({a[0] for a in anchors})
         for i in range(start, stop):
             t = tokens[i]
-            if t.kind != "L":
+            if t.kind != "L" or (needed and not any(ch in t.text for ch in needed)):
                 continue
             if pattern is not None and pattern.search(t.norm):
                 return i
@@ -65,15 +71,15 @@ def find_regions(tokens: Sequence[Token]) -> dict[str, tuple[int, int]]:
     t4 = first(TABLE_START["t4"], t3) if t3 is not None else None
     if t4 is None:
         after = t3 if t3 is not None else (t2 or 0)
-        t4 = first((), after, pattern=re.compile(r"行政复议.*行政诉讼|行政诉讼.*行政复议|复议后起诉"))
+        t4 = first((), after, pattern=re.compile(r"行政复议.*行政诉讼|行政诉讼.*行政复议|复议后起诉"), hints="复诉")
     end = len(tokens)
     if t4 is not None:
-        stop = first((), t4 + 1, pattern=_SECTION_AFTER_T4)
+        stop = first((), t4 + 1, pattern=_SECTION_AFTER_T4, hints="存问改其")
         end = stop if stop is not None else len(tokens)
     regions: dict[str, tuple[int, int]] = {}
     if t2 is not None:
         stop2 = next(x for x in (t3, t4, end) if x is not None)
-        heading3 = first((), t2 + 1, stop2, pattern=_SECTION_T3)
+        heading3 = first((), t2 + 1, stop2, pattern=_SECTION_T3, hints="收依")
         regions["t2"] = (t2, heading3 if heading3 is not None and heading3 > t2 else stop2)
     if t3 is not None:
         regions["t3"] = (t3, t4 if t4 is not None else end)
@@ -223,6 +229,10 @@ def _emit(table: str, key: str, columns: Sequence[str], kinds: Sequence[str], re
                             f"recovered ({method or 'every reading agrees'}) from '{raw_all}'"))
 
 
+_T2_ROW_DEFS = {r.key: r for r in T2_ROWS}
+_T3_ROW_DEFS = {r.key: r for r in T3_ROWS}
+
+
 def _label_note(table: str, record: Record, rows: dict[str, RowDef]) -> LabelNote | None:
     how = record.how or (record.match.how if record.match else "")
     if how == "exact" or record.key not in rows:
@@ -320,7 +330,7 @@ def read_t3(tokens: Sequence[Token], doc: Document, template: str) -> TableResul
         else:
             _emit("t3", key, columns, kinds, record, solution.chosen[key], solution.values[key],
                   solution.method.get(key, ""), cells)
-        note = _label_note("t3", record, {r.key: r for r in T3_ROWS})
+        note = _label_note("t3", record, _T3_ROW_DEFS)
         if note:
             labels.append(note)
     missing = [k for k in template_keys if k not in keyed]
@@ -451,7 +461,7 @@ def read_t2(tokens: Sequence[Token], doc: Document, template: str) -> TableResul
             solution = solve({key: record.options},
                              lambda c, kinds=kinds: tuple(parse_cell(p, k)[0] for p, k in zip(c.pieces, kinds)), [])
             _emit("t2", key, columns, kinds, record, solution.chosen[key], solution.values[key], "", cells)
-        note = _label_note("t2", record, {r.key: r for r in T2_ROWS})
+        note = _label_note("t2", record, _T2_ROW_DEFS)
         if note and not (template == "2019" and bare(record.label).endswith("规范性文件")):
             labels.append(note)
     labels += _t2_column_labels(tokens, doc, template)

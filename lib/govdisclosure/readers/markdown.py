@@ -80,6 +80,8 @@ def read_markdown(text: str, path: str, sha256: str, encoding: str) -> Document:
 
 
 def looks_like_markdown(text: str) -> bool:
+    if "|" not in text:
+        return False
     rows = separators = 0
     raw_lines = split_lines(text)
     for i, raw in enumerate(raw_lines):
