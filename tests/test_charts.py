@@ -292,3 +292,15 @@ def test_heatmap():
 
 def test_heatmap_empty():
     assert "无数据" in texts(charts.heatmap(pd.DataFrame(), title="空"))
+
+
+def test_blank_totals_are_drawn_from_their_filled_columns_and_said_so():
+    from govdisclosure.notebook import totals_from_parts
+
+    t3 = pd.DataFrame({"natural_person": [258, 3], "commercial": [12, pd.NA], "research": [pd.NA, pd.NA],
+                       "social_welfare": [pd.NA, pd.NA], "legal_service": [1, pd.NA], "other_org": [1, pd.NA],
+                       "total": [pd.NA, pd.NA]}, index=["granted", "partially_granted"], dtype="Int64")
+    table, filled = totals_from_parts(t3)
+    assert filled == 2
+    assert list(table["total"]) == [272, 3]
+    assert t3["total"].isna().all()  # the report's own table is left as printed

@@ -18,6 +18,7 @@ they are left out of bars and sums, and a footnote on the figure says so
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -88,6 +89,7 @@ SINGLE_YEAR_NOTE = "仅一年数据"
 # --------------------------------------------------------------------------- style
 
 SIZE = (7.0, 3.5)
+FOOTNOTE_WIDTH = 52  # characters (Chinese) a footnote line holds across a 7-inch figure
 DPI = 100
 ACCENT = "#1f5a8a"
 SHADES = ("#0b3c5d", "#1f5a8a", "#4f86b5", "#8fb8d8", "#c6dcec")  # dark to light, one hue
@@ -140,7 +142,16 @@ def _note(ax: Axes, text: str) -> None:
 def _footnote(fig: Figure, notes: Sequence[str]) -> None:
     """Small grey text under the chart (laid out by the figure's constrained layout)."""
     if notes:
-        fig.supxlabel("；".join(notes), x=0.01, ha="left", fontsize=8, color=MUTED)
+        # one note a line, wrapped: a footnote wider than the figure is cut off at its edge
+        lines = [textwrap.fill(n, FOOTNOTE_WIDTH) for n in notes]
+        fig.supxlabel("\n".join(lines), x=0.01, ha="left", fontsize=8, color=MUTED, linespacing=1.4)
+
+
+def add_note(fig: Figure, note: str) -> Figure:
+    """Put ``note`` first in the figure's footnote (what the caller did to the data)."""
+    existing = fig._supxlabel.get_text() if getattr(fig, "_supxlabel", None) is not None else ""
+    _footnote(fig, [note] + ([existing.replace("\n", "")] if existing else []))
+    return fig
 
 
 def _blank_note(labels: Sequence[str], limit: int = 5) -> str:

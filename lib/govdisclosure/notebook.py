@@ -332,7 +332,11 @@ class ReportView:
             return charts.review_litigation(r.table("t4"))
         function = {"outcome_mix": charts.outcome_mix, "refusal_reasons": charts.refusal_reasons,
                     "applicant_mix": charts.applicant_mix}[name]
-        return function(r.table("t3"))
+        table, filled = totals_from_parts(r.table("t3"))
+        figure = function(table)
+        if filled and name != "applicant_mix":
+            charts.add_note(figure, f"{filled} 行总计未填，按已填各列之和绘制（空白未计入，实际可能更多）")
+        return figure
 
     # ----------------------------------------------------------------- 5 findings
     def findings_table(self, *, include_not_assessable: bool = True) -> Html:
@@ -399,6 +403,18 @@ class ReportView:
             raise ReportCheckFailed(f"{len(failing)} 项检查未通过（级别 ≥ {fail_on}）：" +
                                     "；".join(failing["rule"].unique()))
         return Html(f"<p class='muted'>检查完成（fail_on = {esc(fail_on)}）。</p>")
+
+
+def totals_from_parts(t3: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Table 三 with each blank 总计 replaced by the sum of its filled applicant columns (for
+    charts only: a lower bound, said on the chart); returns the table and how many rows."""
+    parts = t3.drop(columns="total")
+    fill = t3["total"].isna() & parts.notna().any(axis=1)
+    if not fill.any():
+        return t3, 0
+    table = t3.copy()
+    table.loc[fill, "total"] = parts[fill].sum(axis=1, skipna=True).astype("Int64")
+    return table, int(fill.sum())
 
 
 class ReportCheckFailed(GovDisclosureError):
