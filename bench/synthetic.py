@@ -74,4 +74,4 @@ def write_synthetic_files(folder: Path, count: int, seed: int = 7) -> list[Path]
     return written
 
 
-__all__ = ["real_reports", "synthetic", "vary", "write_synthetic_files", "copy"]
+__all__ = ["real_reports", "synthetic", "vary", "write_synthetic_files"]

@@ -32,7 +32,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Sequence
 
 import pandas as pd
 
@@ -41,6 +41,7 @@ from .checks import FINDING_COLUMNS, check_corpus
 from .checks.frame import corpus_from_frames
 from .export import atomic_write, write_table, write_text
 from .model import TIDY_COLUMNS
+from .readers import discover
 from .render import COMPARE_NOTEBOOK, REPORT_NOTEBOOK, notebook_path, safe_stem
 
 PRELOAD = ["govdisclosure.worker"]
@@ -234,12 +235,6 @@ def remove_stale(out: Path, jobs: list[dict]) -> None:
         if state.stem not in current:
             (out / "reports" / f"{state.stem}.html").unlink(missing_ok=True)
             state.unlink(missing_ok=True)
-
-
-def discover(inputs: Iterable[str | Path]) -> list[Path]:
-    from .cli import discover as find
-
-    return find([str(i) for i in inputs])
 
 
 def _progress(total: int, description: str, enabled: bool):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import pandas as pd
 
@@ -15,22 +15,9 @@ from .checks import SEVERITIES, at_or_above, check
 from .export import UnsupportedFormat, check_output, write_table
 from .model import TIDY_COLUMNS
 from .parse import load_report
-from .readers import SUPPORTED_SUFFIXES
+from .readers import discover
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
-
-
-def discover(paths: Iterable[str]) -> list[Path]:
-    """Files named, and report files under folders named (sorted), in order."""
-    found: list[Path] = []
-    for name in paths:
-        path = Path(name)
-        if path.is_dir():
-            found += sorted(p for p in path.rglob("*")
-                            if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith("."))
-        else:
-            found.append(path)
-    return found
 
 
 def _err(message: str) -> None:

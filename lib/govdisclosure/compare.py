@@ -23,7 +23,7 @@ from .errors import GovDisclosureError
 from .measures import MEASURE, MIN_CASES, measures_table
 from .notebook import Html, esc
 from .parse import load_report
-from .readers import SUPPORTED_SUFFIXES
+from .readers import discover
 
 OVERVIEW_MEASURES = ("new_received", "open_rate", "completion_rate", "review_correction_rate", "dispute_rate")
 _YEARS = re.compile(r"^\s*(\d{4})\s*(?:-\s*(\d{4}))?\s*$")
@@ -63,7 +63,7 @@ class CorpusView:
         elif path.is_dir() or path.suffix == ".json":
             loaded = []
             files = ([Path(p) for p in json.loads(path.read_text(encoding="utf-8"))] if path.suffix == ".json" else
-                     sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES))
+                     discover([path]))
             for file in files:
                 try:
                     loaded.append(load_report(file))

@@ -27,7 +27,7 @@ from .export import write_text
 from .measures import KEY_MEASURES, MEASURE, measures_table
 from .model import Report
 from .parse import load_report
-from .readers import SUPPORTED_SUFFIXES
+from .readers import discover
 from .template import (SECTIONS, T2_COLUMN_DEFS, T2_LAYOUT, T2_ROW, T3_COLUMNS, T3_ROW, T4_COLUMNS, T4_ROWS,
                        t3_rows)
 
@@ -126,7 +126,7 @@ def context_reports(report: Report, context: str | Path | None) -> list[Report]:
     if path.suffix == ".json":
         files = [Path(p) for p in json.loads(path.read_text(encoding="utf-8"))]
     elif path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.suffix.lower() in SUPPORTED_SUFFIXES and p.is_file())
+        files = discover([path])
     else:
         raise GovDisclosureError(f"{path}: expected a folder of reports or a .json list of report files, "
                                  f"found {'no such path' if not path.exists() else 'a file of another kind'}")

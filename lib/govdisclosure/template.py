@@ -271,6 +271,20 @@ TABLE_START = {
     "t3": ("勾稽关系", "申请人情况", "本年新收"),
     "t4": ("行政复议",),
 }
+# Parts of those anchors that survive damage without normalising (spaces, full width): the
+# first line holding one is where the tables may start.
+TABLE_HINTS = ("二十条", "勾稽", "申请人", "本年新收", "新收政府")
+# Table 四 printed without its own heading: a label naming both kinds of case.
+T4_FALLBACK = (r"行政复议.*行政诉讼|行政诉讼.*行政复议|复议后起诉", "复诉")
+# The end of table 四's header (its numbers follow).
+T4_HEADER_END = r"(审结|总计|合计)$"
+# Section headings that end the tables' regions, with characters one of them must contain.
+AFTER_T4 = (r"(?:五|六)、.{0,16}?(存在的主要问题|主要问题|改进情况|其他需要报告)|存在的主要问题|其他需要报告", "存问改其")
+BEFORE_T3 = (r"三、.{0,6}(收到和处理|依申请)", "收依")
+# Generic words that are a row's label only as the whole label, or after numbering or a group
+# label ("（六）其他处理 3.其他"), never at the end of a longer phrase ("法人或其他").
+GENERIC_LABELS = frozenset({"其他", "总计"})
+GENERIC_LABEL_BOUNDARY = r"(?:[、.)\]]|\d|处理|结果)$"
 
 # --------------------------------------------------------------------------- title and period
 

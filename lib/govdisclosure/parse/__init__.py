@@ -7,6 +7,7 @@ from pathlib import Path
 from ..errors import NotAReportError
 from ..model import Report
 from ..readers import Document, read_document
+from ..template import TABLE_HINTS
 from .sections import find_period_year, find_sections, find_signature_date, find_title, joined_text
 from .tables import detect_template, find_regions, read_t2, read_t3, read_t4
 from .tokens import tokenise
@@ -26,16 +27,12 @@ def load_report(path: str | Path, *, agency: str | None = None, year: int | None
     return parse_document(read_document(path), agency=agency, year=year, template=template)
 
 
-# Parts of the tables' anchor labels that survive damage without normalising (spaces, full width)
-_TABLE_HINTS = ("二十条", "勾稽", "申请人", "本年新收", "新收政府")
-
-
 def _first_table_line(doc: Document) -> int:
     """The first line that may belong to a table: the prose and site chrome before it need no
     tokenising (the sections are found in the text itself)."""
     for index, line in enumerate(doc.lines):
         text = line.text
-        if any(a in text for a in _TABLE_HINTS):
+        if any(a in text for a in TABLE_HINTS):
             return index
     return 0
 

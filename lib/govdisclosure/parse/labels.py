@@ -16,10 +16,10 @@ from typing import Sequence
 
 from rapidfuzz import fuzz, process
 
-from ..template import RowDef, normalise
+from ..template import GENERIC_LABEL_BOUNDARY, GENERIC_LABELS, RowDef, normalise
 
-_GENERIC = frozenset({"其他", "总计"})
-_BOUNDARY = re.compile(r"(?:[、.)\]]|\d|处理|结果)$")
+_GENERIC = GENERIC_LABELS
+_BOUNDARY = re.compile(GENERIC_LABEL_BOUNDARY)
 _PREFIX = re.compile(r"^(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|\d+[.、]|[一二三四五六七八九十]+(?=[、(]))+")
 
 

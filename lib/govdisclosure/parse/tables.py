@@ -24,18 +24,20 @@ from typing import Sequence
 
 from ..model import Cell, LabelNote
 from ..readers.document import Document
-from ..template import (DASH_MARKERS, T2_COLUMN_LABEL_2019, NONE_MARKERS, SUBTOTAL_GROUP_CORES, SUBTOTAL_MARKERS, T2_COLUMN_DEFS,
-                        T2_LAYOUT, T2_ROWS, T3_COLUMNS, T3_ROWS, T4_COLUMNS, T4_ROWS,
-                        TABLE_START, TEMPLATE_MARKERS, UNIT_FACTORS, RowDef, t3_rows)
+from ..template import (AFTER_T4, BEFORE_T3, DASH_MARKERS, NONE_MARKERS, RowDef, SUBTOTAL_GROUP_CORES,
+                        SUBTOTAL_MARKERS, T2_COLUMN_DEFS, T2_COLUMN_LABEL_2019, T2_LAYOUT, T2_ROWS,
+                        T3_COLUMNS, T3_ROWS, T4_COLUMNS, T4_FALLBACK, T4_HEADER_END, T4_ROWS, TABLE_START,
+                        TEMPLATE_MARKERS, UNIT_FACTORS, t3_rows)
 from .labels import LabelMatch, LabelMatcher, bare
 from .recover import Candidate, candidates, solve
 from .tokens import Token
 
 T3_MATCHER = LabelMatcher(T3_ROWS)
 T2_MATCHER = LabelMatcher(T2_ROWS)
-_T4_HEADER_END = re.compile(r"(审结|总计|合计)$")
-_SECTION_AFTER_T4 = re.compile(r"(?:五|六)、.{0,16}?(存在的主要问题|主要问题|改进情况|其他需要报告)|存在的主要问题|其他需要报告")
-_SECTION_T3 = re.compile(r"三、.{0,6}(收到和处理|依申请)")
+_T4_HEADER_END = re.compile(T4_HEADER_END)
+_SECTION_AFTER_T4, _AFTER_T4_HINTS = re.compile(AFTER_T4[0]), AFTER_T4[1]
+_SECTION_T3, _BEFORE_T3_HINTS = re.compile(BEFORE_T3[0]), BEFORE_T3[1]
+_T4_FALLBACK, _T4_FALLBACK_HINTS = re.compile(T4_FALLBACK[0]), T4_FALLBACK[1]
 _THOUSANDS = re.compile(r"^[+\-]?\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?\D*$")
 _NUMBER = re.compile(r"^([+\-−]?)(\d+(?:[.．]\d+)?)\s*(万元|亿元|元|%|件|项|个|条)?$")
 
@@ -71,15 +73,15 @@ def find_regions(tokens: Sequence[Token]) -> dict[str, tuple[int, int]]:
     t4 = first(TABLE_START["t4"], t3) if t3 is not None else None
     if t4 is None:
         after = t3 if t3 is not None else (t2 or 0)
-        t4 = first((), after, pattern=re.compile(r"行政复议.*行政诉讼|行政诉讼.*行政复议|复议后起诉"), hints="复诉")
+        t4 = first((), after, pattern=_T4_FALLBACK, hints=_T4_FALLBACK_HINTS)
     end = len(tokens)
     if t4 is not None:
-        stop = first((), t4 + 1, pattern=_SECTION_AFTER_T4, hints="存问改其")
+        stop = first((), t4 + 1, pattern=_SECTION_AFTER_T4, hints=_AFTER_T4_HINTS)
         end = stop if stop is not None else len(tokens)
     regions: dict[str, tuple[int, int]] = {}
     if t2 is not None:
         stop2 = next(x for x in (t3, t4, end) if x is not None)
-        heading3 = first((), t2 + 1, stop2, pattern=_SECTION_T3, hints="收依")
+        heading3 = first((), t2 + 1, stop2, pattern=_SECTION_T3, hints=_BEFORE_T3_HINTS)
         regions["t2"] = (t2, heading3 if heading3 is not None and heading3 > t2 else stop2)
     if t3 is not None:
         regions["t3"] = (t3, t4 if t4 is not None else end)

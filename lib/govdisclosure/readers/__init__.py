@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterable
 
 from ..errors import ReportReadError
 from .document import Document, Line, sha256_of
@@ -11,7 +12,7 @@ from .html import looks_like_html, read_html
 from .markdown import looks_like_markdown, read_markdown
 from .text import read_text
 
-__all__ = ["Document", "Line", "read_document", "sniff_format", "SUPPORTED_SUFFIXES"]
+__all__ = ["Document", "Line", "discover", "read_document", "sniff_format", "SUPPORTED_SUFFIXES"]
 
 SUPPORTED_SUFFIXES = (".txt", ".text", ".html", ".htm", ".shtml", ".md", ".markdown", ".pdf", ".docx")
 
@@ -45,6 +46,19 @@ def _pdf_start(data: bytes) -> int:
     if data.startswith(b"%PDF-"):
         return 0
     return data.find(b"%PDF-", 0, 1024)
+
+
+def discover(paths: Iterable[str | Path]) -> list[Path]:
+    """Files named, and report files under folders named (sorted, hidden files left out), in order."""
+    found: list[Path] = []
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*")
+                            if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith("."))
+        else:
+            found.append(path)
+    return found
 
 
 def sniff_format(data: bytes, path: str) -> str:
