@@ -35,6 +35,8 @@ class Cell:
     location: str
     label: str = ""
     how: str = ""
+    # recognition confidence (0–1) of a cell read by OCR; None for cells read from text
+    confidence: float | None = None
 
 
 @dataclass(slots=True)
@@ -70,6 +72,10 @@ class Report:
     section_headings: dict[str, str] = field(default_factory=dict)  # key -> heading as printed
     agency_from: str = ""  # where the agency name came from (title, caller, …)
     year_from: str = ""
+    # which reader produced the text: text | html | markdown | docx | pdfplumber | pdfium | ocr
+    reader: str = ""
+    # printed numbers that could not be placed in a cell: (table, what was printed, where, why)
+    lost: list[tuple[str, str, str, str]] = field(default_factory=list)
 
     # ----------------------------------------------------------------- tidy cells
     @cached_property

@@ -24,6 +24,9 @@ from dataclasses import dataclass, field
 
 TEMPLATES = ("2019", "2021")
 BOTH = frozenset(TEMPLATES)
+# Reports from before the national template (2008–2018: free text and provincial statistics
+# tables such as 当面申请数, 同意公开答复数): recognised, but no template table is read from them.
+PRE_2019 = "pre-2019"
 
 
 def normalise(text: str) -> str:

@@ -112,5 +112,5 @@ def parse_document(doc: Document, *, agency: str | None = None, year: int | None
         template=chosen, sections=sections, cell_list=cells, tables_found=found, shape=shape,
         labels=labels, notes=notes, fields=fields, section_locations=section_where,
         section_headings=section_headings,
-        agency_from=agency_from, year_from=year_from,
+        agency_from=agency_from, year_from=year_from, reader=doc.reader or doc.format,
     )

@@ -40,6 +40,8 @@ class Document:
     # The crawler dropped consecutive duplicate lines (so equal neighbouring cells collapsed).
     dropped_repeats: bool = False
     notes: list[str] = field(default_factory=list)
+    # which reader produced the lines (pdfplumber, pdfium, ocr, …); the format when empty
+    reader: str = ""
 
 
 def sha256_of(data: bytes) -> str:
