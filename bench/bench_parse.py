@@ -22,16 +22,14 @@ from pathlib import Path
 import pandas as pd
 
 import govdisclosure as gd
-from govdisclosure.parse import recover, tables
+from govdisclosure.parse import cells, recover
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def clear_caches() -> None:
-    recover._cuts.cache_clear()
-    recover._glued_pieces.cache_clear()
-    recover._valid.cache_clear()
-    tables.parse_cell.cache_clear()
+    recover.clear_caches()
+    cells.parse_cell.cache_clear()
 
 
 def rate(files: list[Path], repeat: int, *, cold: bool) -> float:

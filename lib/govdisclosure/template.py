@@ -75,8 +75,8 @@ _T19 = frozenset({"2019"})
 _T21 = frozenset({"2021"})
 
 T3_ROWS: tuple[RowDef, ...] = (
-    RowDef("new_received", "一、本年新收政府信息公开申请数量", ("本年新收",)),
-    RowDef("carried_over", "二、上年结转政府信息公开申请数量", ("上年结转",)),
+    RowDef("new_received", "一、本年新收政府信息公开申请数量", ("本年新收", "本年度新收")),
+    RowDef("carried_over", "二、上年结转政府信息公开申请数量", ("上年结转", "上年度结转")),
     RowDef("granted", "三、（一）予以公开", ("予以公开",), group="granted"),
     RowDef("partially_granted", "（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
            ("部分公开",), group="partially_granted"),
@@ -164,6 +164,8 @@ T4_ROWS: tuple[RowDef, ...] = (
     RowDef("litigation_direct", "行政诉讼·未经复议直接起诉", ("未经复议直接起诉",)),
     RowDef("litigation_after_review", "行政诉讼·复议后起诉", ("复议后起诉",)),
 )
+# "行政诉讼" alone (a group header) names both litigation rows.
+T4_LITIGATION = "行政诉讼"
 T4_COLUMNS: tuple[ColumnDef, ...] = (
     ColumnDef("upheld", "结果维持", ("维持",)),
     ColumnDef("corrected", "结果纠正", ("纠正",)),

@@ -9,7 +9,9 @@ from ..model import Report
 from ..readers import Document, read_document
 from ..template import TABLE_HINTS
 from .sections import find_period_year, find_sections, find_signature_date, find_title, joined_text
-from .tables import detect_template, find_regions, read_t2, read_t3, read_t4
+from .recover import Budget
+from .regions import find_regions
+from .tables import detect_template, read_t2, read_t3, read_t4
 from .tokens import tokenise
 
 __all__ = ["load_report", "parse_document"]
@@ -78,28 +80,30 @@ def parse_document(doc: Document, *, agency: str | None = None, year: int | None
         notes.append(f"template {template} given by the caller; the labels look like {detected}")
 
     results = {}
+    budget = Budget()
     if "t2" in regions:
         start, stop = regions["t2"]
-        results["t2"] = read_t2(tokens[start:stop], doc, chosen)
+        results["t2"] = read_t2(tokens[start:stop], doc, chosen, budget)
     if "t3" in regions:
         start, stop = regions["t3"]
-        results["t3"] = read_t3(tokens[start:stop], doc, chosen)
+        results["t3"] = read_t3(tokens[start:stop], doc, chosen, budget)
     if "t4" in regions:
         start, stop = regions["t4"]
-        results["t4"] = read_t4(tokens[start:stop], doc)
+        results["t4"] = read_t4(tokens[start:stop], doc, budget)
 
     found = tuple(t for t in ("t2", "t3", "t4") if t in results and results[t].found)
     if not found and len(sections) < 3:
         raise NotAReportError(doc.path, "a 政府信息公开工作年度报告 with its template tables",
                               f"no template table and {len(sections)} of the six section headings",
                               "is this the report's page, or a list or navigation page?")
-    cells, labels, shape = [], [], {}
+    cells, labels, shape, lost = [], [], {}, []
     for table in ("t2", "t3", "t4"):
         if table in results:
             cells += results[table].cells
             labels += results[table].labels
             notes += results[table].notes
             shape.update(results[table].shape)
+            lost += results[table].lost
     for table in ("t2", "t3", "t4"):
         if table not in found:
             notes.append(f"table {table} not found in the report")
@@ -112,5 +116,5 @@ def parse_document(doc: Document, *, agency: str | None = None, year: int | None
         template=chosen, sections=sections, cell_list=cells, tables_found=found, shape=shape,
         labels=labels, notes=notes, fields=fields, section_locations=section_where,
         section_headings=section_headings,
-        agency_from=agency_from, year_from=year_from, reader=doc.reader or doc.format,
+        agency_from=agency_from, year_from=year_from, reader=doc.reader or doc.format, lost=lost,
     )

@@ -1,222 +1,492 @@
-"""Recover the cells of tables that crawlers damaged.
+"""Recover the cells of tables that converters, OCR and crawlers damaged.
 
-Three kinds of damage are seen in real reports (domain.md, "Cells"):
+A row of a template table has a known number of cells; a damaged row arrives with another
+number of printed pieces.  The kinds of damage seen in real reports, each a *move* of the
+search below (domain.md, "Cells"; issue 9):
 
-* **glued cells**: a row's cells concatenated with no separator
-  (``640020470`` is 64|0|0|2|0|4|70);
+* **glued cells**: a row's cells concatenated with no separator (``640020470`` is
+  64|0|0|2|0|4|70) — a token is cut into several cells;
 * **dropped repeats**: a crawler that drops consecutive duplicate lines collapses equal
   neighbouring cells (``19 0 0 1 0 0 20`` arrives as ``19 0 1 0 20``);
-* **split numbers**: one number broken over two lines (162 as ``1`` / ``62``).
+* **split numbers**: one number broken over two lines (162 as ``1`` / ``62``), or by a space
+  inside a row (``1 0`` for 10) — neighbouring tokens are joined;
+* **dropped zero**: a converter lost one or two ``0`` cells of a row printed on one line — a
+  zero is put back.  This move adds what was not printed, so a reading made with it is taken
+  only when the row's own sum confirms it.
 
-For a row printed with the wrong number of cells, :func:`candidates` lists every reading the
-damage allows (numbers never have leading zeros; only boundaries the source could have lost
-are changed).  :func:`solve` keeps the readings under which the template's arithmetic holds
-(row sums, column sums, the balance, table 四's sums).  A cell is taken when every surviving
-reading agrees on it, and the way it was recovered is recorded; otherwise it is ambiguous and
-no value is guessed.
+:func:`readings` lists every reading of a row that the moves allow (numbers never have leading
+zeros; only boundaries the source could have lost are changed), keeping those under which the
+row's own sums hold (table 三's 总计 column, table 四's three 总计): the search follows the
+sums, so a long glued row costs the readings that fit, not all readings.  :func:`solve` then
+keeps the readings of the whole table under which its column identities hold (the balance, the
+outcome sum).  A cell is taken when every surviving reading agrees on it, and the way it was
+recovered is recorded; otherwise it is ambiguous and no value is guessed.
+
+Every search is bounded (:class:`Budget`): a search that does not finish proves nothing, so a
+row it could not settle stays ambiguous — never the readings found so far.
 """
 
 from __future__ import annotations
 
-import functools
 import itertools
-import math
 import re
-from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Sequence
 
 from .tokens import Token
 
 PIECE = {
-    "count": re.compile(r"(?:0|[1-9]\d*)"),
-    "signed": re.compile(r"[+\-−]?(?:0|[1-9]\d*)"),
+    "count": re.compile(r"(?:0|[1-9]\d{0,8})"),
+    "signed": re.compile(r"[+\-−－﹣]?(?:0|[1-9]\d{0,8})"),
     "amount": re.compile(r"(?:0|[1-9]\d*)(?:[.．]\d+)?(?:万元|亿元|元|%)?"),
 }
-MAX_CANDIDATES = 20_000
-MAX_COMBINATIONS = 200_000
+# A count has at most nine digits in a recovered reading (the largest counts in real reports
+# have six; a reading that needs more is not one); the longest piece of each kind, in characters.
+MAX_DIGITS = 9
+MAX_PIECE = {"count": MAX_DIGITS, "signed": MAX_DIGITS + 1, "amount": 24}
+# The most readings of one row that fit its sums before the row is left ambiguous.
+MAX_READINGS = 256
+# Work units one report's searches may spend (a unit is a search state or a reading checked):
+# a few milliseconds of work.  Deterministic, so a report reads the same on every machine.
+REPORT_BUDGET = 60_000
 
 GLUED = "glued cells split"
 REPEATS = "dropped repeats restored"
 SPLIT = "split number joined"
+SPLIT_DIGITS = "digits split by a space joined"
+ZERO = "dropped zero restored"
 
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
     pieces: tuple[str, ...]
-    sources: tuple[tuple[int, ...], ...]  # the token(s) each piece came from
+    sources: tuple[tuple[int, ...], ...]  # the token(s) each piece came from; () for a restored zero
     method: str  # "" when the row was printed with the right number of cells
+    invented: bool = False  # the move added a piece that was not printed (needs the sums to confirm)
 
 
-@functools.lru_cache(maxsize=65536)
+class SearchCut(Exception):
+    """The search ran out of its budget or found too many readings: it proves nothing."""
+
+
+class Budget:
+    """Work units for the searches of one report (see :data:`REPORT_BUDGET`)."""
+
+    def __init__(self, units: int = REPORT_BUDGET):
+        self.left = units
+        self.cut = 0  # searches that were cut
+
+    def spend(self, units: int = 1) -> None:
+        self.left -= units
+        if self.left < 0:
+            raise SearchCut("budget")
+
+
+_VALID_CACHE: dict[tuple[str, str], bool] = {}
+
+
 def _valid(piece: str, kind: str) -> bool:
-    return PIECE[kind].fullmatch(piece) is not None
+    key = (piece, kind)
+    found = _VALID_CACHE.get(key)
+    if found is None:
+        found = PIECE[kind].fullmatch(piece) is not None
+        if len(_VALID_CACHE) < 100_000:
+            _VALID_CACHE[key] = found
+    return found
 
 
-@functools.lru_cache(maxsize=4096)
-def _cuts(text: str, kinds: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
-    """Every way to cut ``text`` into ``len(kinds)`` valid pieces (memoised: rows repeat)."""
-    if len(kinds) == 1:
-        return ((text,),) if _valid(text, kinds[0]) else ()
-    found: list[tuple[str, ...]] = []
-    for i in range(1, len(text) - len(kinds) + 2):
-        head = text[:i]
-        if not _valid(head, kinds[0]):
-            if head[:1] == "0" or (head[:1] in "+-−" and head[1:2] == "0"):
-                break  # a piece that starts with 0 cannot grow into a valid one
-            continue
-        for rest in _cuts(text[i:], kinds[1:]):
-            found.append((head,) + rest)
-            if len(found) >= MAX_CANDIDATES:
-                return tuple(found)
-    return tuple(found)
+def clear_caches() -> None:
+    _VALID_CACHE.clear()
 
 
-@functools.lru_cache(maxsize=4096)
-def _glued_pieces(texts: tuple[str, ...], kinds: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], tuple[int, ...]], ...]:
-    """Every way to cut each token into one or more pieces, ``len(kinds)`` pieces in all."""
+def _number(piece: str) -> int | None:
+    return int(piece) if piece.isdigit() else None
+
+
+# --------------------------------------------------------------------------- moves
+
+def _glued(texts: Sequence[str], kinds: Sequence[str], sums: Sequence[tuple[int, int]], budget: Budget,
+           cap: int) -> list[Candidate]:
+    """Every way to cut each token into one or more pieces, ``len(kinds)`` pieces in all, under
+    which the ``sums`` hold (``(a, b)``: pieces a … b−2 add up to piece b−1).  A depth-first
+    search that remembers the states with no completion; the piece that closes a sum is not
+    searched for but read off (it must print the sum)."""
     n, k = len(kinds), len(texts)
-    if k == 0:
-        return (((), ()),) if n == 0 else ()
-    found: list[tuple[tuple[str, ...], tuple[int, ...]]] = []
-    for width in range(1, n - k + 2):
-        heads = _cuts(texts[0], kinds[:width])
-        if not heads:
-            continue
-        for rest, sources in _glued_pieces(texts[1:], kinds[width:]):
-            shifted = tuple(s + 1 for s in sources)
-            for pieces in heads:
-                found.append((pieces + rest, (0,) * width + shifted))
-                if len(found) >= MAX_CANDIDATES:
-                    return tuple(found)
-    return tuple(found)
+    total_of = {b - 1: a for a, b in sums}
+    group_of = {j: a for a, b in sums for j in range(a, b - 1)}
+    found: list[Candidate] = []
+    dead: set[tuple[int, int, int, int]] = set()
+    pieces: list[str] = []
+    sources: list[int] = []
+
+    def walk(i: int, pos: int, j: int, running: int) -> bool:
+        budget.spend()
+        if j == n:
+            if i == k:
+                found.append(Candidate(tuple(pieces), tuple((s,) for s in sources), GLUED))
+                if len(found) > cap:
+                    raise SearchCut("readings")
+                return True
+            return False
+        if i == k:
+            return False
+        state = (i, pos, j, running)
+        if state in dead:
+            return False
+        text = texts[i]
+        if j in total_of:
+            want = str(running)
+            ends = (pos + len(want),) if text.startswith(want, pos) else ()
+        else:
+            ends = range(pos + 1, min(len(text), pos + MAX_PIECE[kinds[j]]) + 1)
+        any_found = False
+        for end in ends:
+            piece = text[pos:end]
+            if not _valid(piece, kinds[j]):
+                if piece[:1] == "0" or (piece[:1] in "+-−－﹣" and piece[1:2] == "0"):
+                    break  # a piece that starts with 0 cannot grow into a valid one
+                continue
+            last_of_token = end == len(text)
+            left_after = n - j - 1
+            if last_of_token:
+                if left_after < k - i - 1:
+                    continue
+                following = (i + 1, 0)
+            else:
+                if left_after < k - i:
+                    continue  # the rest of this token and each later token need a piece
+                following = (i, end)
+            if j in total_of:
+                nxt = 0
+            elif j in group_of:
+                value = _number(piece)
+                if value is None:
+                    continue
+                nxt = running + value
+            else:
+                nxt = 0
+            pieces.append(piece)
+            sources.append(i)
+            if walk(following[0], following[1], j + 1, nxt):
+                any_found = True
+            pieces.pop()
+            sources.pop()
+        if not any_found:
+            dead.add(state)
+        return any_found
+
+    if sum(len(t) for t in texts) <= sum(MAX_PIECE[kind] for kind in kinds):
+        walk(0, 0, 0, 0)
+    return found
 
 
-def _glued(texts: list[str], kinds: Sequence[str]) -> Iterable[Candidate]:
-    for pieces, sources in _glued_pieces(tuple(texts), tuple(kinds)):
-        yield Candidate(pieces, tuple((i,) for i in sources), GLUED)
-
-
-def _repeats(texts: list[str], kinds: Sequence[str]) -> Iterable[Candidate]:
+def _repeats(texts: Sequence[str], kinds: Sequence[str], sums: Sequence[tuple[int, int]], budget: Budget,
+             cap: int) -> list[Candidate]:
+    """Every way to give each token one or more neighbouring cells (the crawler kept one of
+    each run of equal lines), ``len(kinds)`` cells in all, under which the ``sums`` hold; a search
+    that follows the sums like :func:`_glued`."""
     n, k = len(kinds), len(texts)
-    for bars in itertools.combinations(range(1, n), k - 1):
-        bounds = (0,) + bars + (n,)
-        pieces: list[str] = []
-        sources: list[int] = []
-        for i in range(k):
-            width = bounds[i + 1] - bounds[i]
-            pieces += [texts[i]] * width
-            sources += [i] * width
-        if all(_valid(p, kinds[j]) for j, p in enumerate(pieces)):
-            yield Candidate(tuple(pieces), tuple((i,) for i in sources), REPEATS)
+    if not all(_valid(t, kinds[0]) and all(_valid(t, kind) for kind in set(kinds)) for t in texts):
+        return []
+    total_of = {b - 1 for a, b in sums}
+    grouped = {j for a, b in sums for j in range(a, b - 1)}
+    numbers = [_number(t) for t in texts]
+    found: list[Candidate] = []
+    dead: set[tuple[int, int, int]] = set()
+    sources: list[int] = []
+
+    def walk(i: int, j: int, running: int) -> bool:
+        # token i was given to cell j − 1 (i = −1 before the first cell)
+        budget.spend()
+        if j == n:
+            if i == k - 1:
+                found.append(Candidate(tuple(texts[s] for s in sources), tuple((s,) for s in sources), REPEATS))
+                if len(found) > cap:
+                    raise SearchCut("readings")
+                return True
+            return False
+        state = (i, j, running)
+        if state in dead:
+            return False
+        any_found = False
+        for t in (i, i + 1):
+            if t < 0 or t >= k or n - j - 1 < k - 1 - t:
+                continue
+            if j in total_of:
+                if numbers[t] != running:
+                    continue
+                nxt = 0
+            elif j in grouped:
+                if numbers[t] is None:
+                    continue
+                nxt = running + numbers[t]
+            else:
+                nxt = 0
+            sources.append(t)
+            if walk(t, j + 1, nxt):
+                any_found = True
+            sources.pop()
+        if not any_found:
+            dead.add(state)
+        return any_found
+
+    walk(-1, 0, 0)
+    return found
 
 
-def _joined(texts: list[str], seps: list[str], kinds: Sequence[str]) -> Iterable[Candidate]:
+def _joined(texts: Sequence[str], seps: Sequence[str], kinds: Sequence[str], joinable_seps: frozenset[str],
+            budget: Budget) -> list[Candidate]:
+    """Readings that join ``k − n`` pairs of neighbouring tokens across the separators allowed."""
     n, k = len(kinds), len(texts)
-    joinable = [i for i in range(1, k) if seps[i] == "line"]
+    joinable = [i for i in range(1, k) if seps[i] in joinable_seps]
+    found = []
     for joins in itertools.combinations(joinable, k - n):
+        budget.spend()
         pieces: list[str] = []
         sources: list[tuple[int, ...]] = []
+        kinds_of_join: set[str] = set()
         for i, text in enumerate(texts):
             if i in joins:
                 pieces[-1] += text
                 sources[-1] += (i,)
+                kinds_of_join.add(seps[i])
             else:
                 pieces.append(text)
                 sources.append((i,))
         if all(_valid(p, kinds[j]) for j, p in enumerate(pieces)):
-            yield Candidate(tuple(pieces), tuple(sources), SPLIT)
+            method = SPLIT if kinds_of_join == {"line"} else SPLIT_DIGITS if kinds_of_join == {"space"} \
+                else f"{SPLIT}; {SPLIT_DIGITS}"
+            found.append(Candidate(tuple(pieces), tuple(sources), method))
+    return found
 
 
-def candidates(values: Sequence[Token], kinds: Sequence[str], *, dropped_repeats: bool,
-               one_per_line: bool) -> list[Candidate]:
-    """Every reading of a row's value tokens as ``len(kinds)`` cells.
-
-    ``dropped_repeats``: the source is known to have lost equal neighbours;
-    ``one_per_line``: the source printed one cell per line, so a line break inside a
-    number is possible.
-    """
-    texts = [v.text.replace(" ", "") for v in values]
+def _zeros(texts: Sequence[str], kinds: Sequence[str], budget: Budget) -> list[Candidate]:
+    """Readings that put back ``n − k`` dropped zeros (every printed token is one cell)."""
     n, k = len(kinds), len(texts)
-    if k == n:
-        return [Candidate(tuple(texts), tuple((i,) for i in range(k)), "")]
-    found: dict[tuple[str, ...], Candidate] = {}
-    if 0 < k < n:
-        if all(t and (t[0].isdigit() or t[0] in "+-−") for t in texts):
-            for c in _glued(texts, kinds):
-                found.setdefault(c.pieces, c)
-        if dropped_repeats:
-            for c in _repeats(texts, kinds):
-                found.setdefault(c.pieces, c)
-    elif k > n and one_per_line:
-        for c in _joined(texts, [v.sep for v in values], kinds):
-            found.setdefault(c.pieces, c)
-    return list(found.values())[:MAX_CANDIDATES]
+    found = []
+    for at in itertools.combinations(range(n), n - k):
+        budget.spend()
+        pieces: list[str] = []
+        sources: list[tuple[int, ...]] = []
+        token = 0
+        for j in range(n):
+            if j in at:
+                pieces.append("0")
+                sources.append(())
+            else:
+                pieces.append(texts[token])
+                sources.append((token,))
+                token += 1
+        if all(_valid(p, kinds[j]) for j, p in enumerate(pieces)):
+            found.append(Candidate(tuple(pieces), tuple(sources), ZERO, invented=True))
+    return found
 
+
+# --------------------------------------------------------------------------- a row's readings
+
+def sums_hold(values: Sequence[float | None], sums: Sequence[tuple[int, int]]) -> bool | None:
+    """Whether each sum holds (None when one cannot be assessed: an operand is not a number)."""
+    assessed = False
+    for a, b in sums:
+        part = values[a:b]
+        if any(v is None for v in part):
+            continue
+        assessed = True
+        if abs(sum(part[:-1]) - part[-1]) > 1e-9:
+            return False
+    return True if assessed else None
+
+
+@dataclass
+class RowReadings:
+    """What the search found for one row.
+
+    ``options``: the readings kept — those under which the row's own sums hold, or, when none
+    does (a report whose printed numbers break the template's arithmetic), every reading the
+    moves allow except those that add what was not printed; ``fits`` says which.  ``cut``: the
+    search did not finish (budget or too many readings), so ``options`` is empty and the row
+    stays ambiguous.
+    """
+
+    options: list[Candidate]
+    fits: bool = True
+    cut: str = ""
+
+
+def readings(values: Sequence[Token], kinds: Sequence[str], *, sums: Sequence[tuple[int, int]] = (),
+             dropped_repeats: bool = False, one_per_line: bool = False, grid: bool = False,
+             parse: Callable[[Candidate], tuple] | None = None, budget: Budget | None = None) -> RowReadings:
+    """Every reading of a row's value tokens as ``len(kinds)`` cells, kept by the row's sums.
+
+    ``dropped_repeats``: the source is known to have lost equal neighbours; ``one_per_line``:
+    the source printed one cell per line (a number may be broken over lines); ``grid``: the row
+    is a real table row (cells are positions: no token is a piece of a neighbour's number).
+    ``parse`` turns a candidate into cell values (for the sums).  Raises nothing: a search that
+    runs out of ``budget`` gives ``cut``.
+    """
+    budget = budget or Budget()
+    texts = [re.sub(r"(?<=\d) (?=\d)", "", v.text) for v in values]
+    n, k = len(kinds), len(texts)
+    parse = parse or (lambda c: tuple(_number(p) for p in c.pieces))
+    if k == n:
+        spaced = [i for i, v in enumerate(values) if v.text != texts[i]]
+        method = SPLIT_DIGITS if spaced else ""
+        return RowReadings([Candidate(tuple(texts), tuple((i,) for i in range(k)), method)])
+    try:
+        found: dict[tuple[str, ...], Candidate] = {}
+        counts_only = all(kind == "count" for kind in kinds)
+        numeric = all(t and (t[0].isdigit() or t[0] in "+-−－﹣") for t in texts)
+        fitting_glued = None
+        if 0 < k < n and numeric:
+            # the sums steer the search; the readings that break them come only if none fits
+            fitting_glued = _glued(texts, kinds, sums if counts_only else (), budget, MAX_READINGS)
+            for c in fitting_glued:
+                found.setdefault(c.pieces, c)
+            if dropped_repeats:
+                for c in _repeats(texts, kinds, sums if counts_only else (), budget, MAX_READINGS):
+                    found.setdefault(c.pieces, c)
+            if n - k <= 2 and counts_only and sums and all(_valid(t, "count") for t in texts):
+                for c in _zeros(texts, kinds, budget):
+                    found.setdefault(c.pieces, c)
+        elif k > n and k - n <= 4:
+            seps = frozenset({"line"} if one_per_line else set()) | (frozenset() if grid else {"space"})
+            for c in _joined(texts, [v.sep for v in values], kinds, seps, budget):
+                found.setdefault(c.pieces, c)
+        options = list(found.values())
+        budget.spend(len(options))
+        checked = [(c, sums_hold(parse(c), sums) if sums else None) for c in options]
+        fitting = [c for c, ok in checked if ok is not False and (ok or not c.invented)]
+        if len(fitting) > MAX_READINGS:
+            raise SearchCut("readings")
+        if fitting:
+            return RowReadings(fitting)
+        # nothing fits: the printed row breaks the arithmetic (or another damage hit it); keep
+        # every reading of the printed pieces, so that only what they all agree on is taken
+        fallback = [c for c in options if not c.invented]
+        if fitting_glued is not None and counts_only and sums:
+            unconstrained = _glued(texts, kinds, (), budget, MAX_READINGS)
+            if dropped_repeats:
+                unconstrained += _repeats(texts, kinds, (), budget, MAX_READINGS)
+            for c in unconstrained:
+                if c.pieces not in found:
+                    found[c.pieces] = c
+                    fallback.append(c)
+        if len(fallback) > MAX_READINGS:
+            raise SearchCut("readings")
+        return RowReadings(fallback, fits=False)
+    except SearchCut as cut:
+        budget.cut += 1
+        return RowReadings([], fits=False, cut=str(cut))
+
+
+# --------------------------------------------------------------------------- the whole table
 
 Number = float | int | None
-Assignment = Mapping[str, tuple[Number, ...]]
-Constraint = Callable[[Assignment], bool | None]
+
+
+@dataclass(frozen=True)
+class Linear:
+    """``Σ plus = Σ minus`` in every column (the rows named by key)."""
+
+    plus: tuple[str, ...]
+    minus: tuple[str, ...]
 
 
 @dataclass
 class Solution:
     chosen: dict[str, Candidate | None]  # a row's single surviving reading, if any
-    agreed: dict[str, list[bool]]  # per row and cell: do all surviving readings agree?
     values: dict[str, tuple[Number, ...]]  # per row: the value of each cell (None = ambiguous)
     method: dict[str, str]
-    combinations: int  # readings of the whole table that satisfy every constraint
+    combinations: int  # readings of the whole table that satisfy every constraint (−1: not searched)
+    cut: bool = False  # the search over the whole table did not finish
+    notes: list[str] = field(default_factory=list)
+
+
+MAX_TABLE_STEPS = 20_000
 
 
 def solve(rows: Mapping[str, list[Candidate]], parse: Callable[[Candidate], tuple[Number, ...]],
-          constraints: Sequence[Constraint], row_checks: Mapping[str, Constraint] = {}) -> Solution:
-    """Pick the readings of the rows under which the constraints hold.
+          constraints: Sequence[Linear] = (), *, budget: Budget | None = None) -> Solution:
+    """Pick the readings of the rows under which the table's identities hold.
 
-    ``row_checks`` filter each row's readings alone (a row sum); ``constraints`` see the
-    whole table (column sums, the balance).  A constraint returns ``None`` when it cannot be
-    assessed (an operand missing), which does not reject a reading.
+    Each row comes with its readings (already kept by its own sums); ``constraints`` are the
+    identities across rows.  A depth-first search over the rows with more than one reading
+    keeps the combinations under which every identity holds (an identity with an operand that
+    is not a number cannot be assessed and does not reject).  If none survives, the printed
+    table breaks its arithmetic, and every reading stays; if the search does not finish, the
+    same.  A cell is taken when every reading that stays agrees on it.
     """
-    parsed: dict[str, list[tuple[Candidate, tuple[Number, ...]]]] = {}
+    budget = budget or Budget()
+    parsed = {k: [(c, parse(c)) for c in cands] for k, cands in rows.items()}
+    open_rows = sorted((k for k, v in parsed.items() if len(v) > 1), key=lambda k: len(parsed[k]))
     method: dict[str, str] = {}
-    for key, cands in rows.items():
-        options = [(c, parse(c)) for c in cands]
-        check = row_checks.get(key)
-        if check is not None and (len(options) > 1 or (options and options[0][0].method)):
-            kept = [o for o in options if check({key: o[1]}) is not False]
-            if kept:
-                if len(kept) < len(options):
-                    method[key] = "row sum"
-                options = kept
-        parsed[key] = options
+    pools = {k: v for k, v in parsed.items()}
+    combinations = -1
+    cut = False
+    if open_rows and constraints:
+        fixed = {k: v[0][1] for k, v in parsed.items() if len(v) == 1}
+        involved = [c for c in constraints if any(k in open_rows for k in c.plus + c.minus)]
+        width = max(len(v[0][1]) for v in parsed.values() if v)
+        surviving: dict[str, set[int]] = {k: set() for k in open_rows}
+        count = 0
+        steps = [0]
 
-    fixed = {k: v for k, v in parsed.items() if len(v) == 1}
-    open_rows = [k for k, v in parsed.items() if len(v) > 1]
-    size = math.prod(len(parsed[k]) for k in open_rows) if open_rows else 1
-    surviving: list[dict[str, tuple[Candidate, tuple[Number, ...]]]] = []
-    base = {k: v[0] for k, v in fixed.items()}
-    if size <= MAX_COMBINATIONS:
-        for combo in itertools.product(*(parsed[k] for k in open_rows)):
-            assignment = dict(base)
-            assignment.update(zip(open_rows, combo))
-            values = {k: v[1] for k, v in assignment.items()}
-            if all(c(values) is not False for c in constraints):
-                surviving.append(assignment)
-    if open_rows and surviving and len(surviving) < size:
-        for k in open_rows:
-            method[k] = "column sums" if k not in method else method[k] + " and column sums"
+        def holds(assignment: dict[str, tuple]) -> bool:
+            for c in involved:
+                keys = c.plus + c.minus
+                if not all(k in assignment for k in keys):
+                    continue
+                for j in range(width):
+                    left = [assignment[k][j] for k in c.plus]
+                    right = [assignment[k][j] for k in c.minus]
+                    if any(x is None for x in left + right):
+                        continue
+                    if abs(sum(left) - sum(right)) > 1e-9:
+                        return False
+            return True
 
+        chosen_index: dict[str, int] = {}
+
+        def dfs(depth: int, assignment: dict[str, tuple]) -> None:
+            nonlocal count
+            steps[0] += 1
+            budget.spend()
+            if steps[0] > MAX_TABLE_STEPS:
+                raise SearchCut("table")
+            if depth == len(open_rows):
+                count += 1
+                for k in open_rows:
+                    surviving[k].add(chosen_index[k])
+                return
+            key = open_rows[depth]
+            for index, (_, values) in enumerate(parsed[key]):
+                assignment[key] = values
+                chosen_index[key] = index
+                if holds(assignment):
+                    dfs(depth + 1, assignment)
+                del assignment[key]
+
+        try:
+            dfs(0, dict(fixed))
+            combinations = count
+        except SearchCut:
+            cut = True
+            budget.cut += 1
+        if not cut and count:
+            for k in open_rows:
+                kept = [parsed[k][i] for i in sorted(surviving[k])]
+                if len(kept) < len(parsed[k]):
+                    method[k] = "column sums"
+                pools[k] = kept
     chosen: dict[str, Candidate | None] = {}
-    agreed: dict[str, list[bool]] = {}
     values: dict[str, tuple[Number, ...]] = {}
-    for key, options in parsed.items():
-        pool = [s[key] for s in surviving if key in s] if surviving and options else options
+    for key, pool in pools.items():
         if not pool:
-            chosen[key], agreed[key], values[key] = None, [], ()
+            chosen[key], values[key] = None, ()
             continue
-        width = len(pool[0][1])
         first = pool[0][1]
-        same = [all(p[1][j] == first[j] for p in pool) for j in range(width)]
+        same = [all(p[1][j] == first[j] for p in pool) for j in range(len(first))]
         distinct = {p[0].pieces for p in pool}
         chosen[key] = pool[0][0] if len(distinct) == 1 else None
-        agreed[key] = same
-        values[key] = tuple(first[j] if same[j] else None for j in range(width))
-    return Solution(chosen, agreed, values, method, len(surviving))
+        values[key] = tuple(first[j] if same[j] else None for j in range(len(first)))
+    return Solution(chosen, values, method, combinations, cut)

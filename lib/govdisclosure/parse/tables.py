@@ -1,199 +1,52 @@
-"""Find the three template tables in a document and read their cells.
+"""Read the three template tables from their regions of a document.
 
-The steps, for each table:
+The steps, for each table (each its own module):
 
-1. **region**: the tokens between the table's anchor label and the next table (or the next
-   section heading);
-2. **records**: label runs and the values that follow them.  In a real table row (HTML,
-   Markdown, tab-separated) a record is the row; in text whose table structure was lost, a
-   record runs from a label to the next label;
-3. **keys**: each record's label is mapped to a template row (:mod:`.labels`); rows whose
-   labels a converter detached (unlabelled Markdown rows) are placed by position when the
-   gap they sit in has exactly as many missing rows as unlabelled rows;
-4. **cells**: the values are decoded into cells, recovering damaged rows (:mod:`.recover`)
-   with the template's arithmetic.
+1. **region** (:mod:`.regions`): the tokens between the table's anchor and the next table;
+2. **records** (:mod:`.records`): label runs and the values that follow them, with the layout
+   rules that act before any value is read (wrapped labels, a column split in two);
+3. **keys** (:mod:`.labels`): each record's label is mapped to a template row; rows whose labels
+   a converter detached are placed by position when the gap they sit in has exactly as many
+   missing rows as unlabelled rows;
+4. **readings** (:mod:`.recover`): the values of a damaged row are read every way the damage
+   allows, kept by the row's own sums, then by the table's identities across rows;
+5. **cells** (:mod:`.cells`): each row's cells from its single reading, or from what every
+   reading agrees on; the rest are ambiguous.
+
+Numbers printed in a table that no cell takes are recorded (``TableResult.lost``), so a user
+sees them as a finding, not only in a note.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, field
-from itertools import groupby
 from typing import Sequence
 
 from ..model import Cell, LabelNote
 from ..readers.document import Document
-from ..template import (AFTER_T4, BEFORE_T3, DASH_MARKERS, NONE_MARKERS, RowDef, SUBTOTAL_GROUP_CORES,
-                        SUBTOTAL_MARKERS, T2_COLUMN_DEFS, T2_COLUMN_LABEL_2019, T2_LAYOUT, T2_ROWS,
-                        T3_COLUMNS, T3_ROWS, T4_COLUMNS, T4_FALLBACK, T4_HEADER_END, T4_ROWS, TABLE_START,
-                        TEMPLATE_MARKERS, UNIT_FACTORS, t3_rows)
-from .labels import LabelMatch, LabelMatcher, bare
-from .recover import Candidate, candidates, solve
+from ..template import (RowDef, T2_COLUMN_DEFS, T2_COLUMN_LABEL_2019, T2_LAYOUT, T2_ROWS, T3_COLUMNS, T3_ROWS,
+                        T4_COLUMNS, T4_LITIGATION, T4_ROWS, TEMPLATE_MARKERS, t3_rows)
+from .cells import emit, emit_all_dash, parse_cell
+from .labels import LabelMatcher, bare
+from .records import (PROSE_MARKS, Record, build_records, drop_split_columns, join_wrapped, merged_nil,
+                      record_readings, subtotal_key)
+from .recover import Budget, Candidate, Linear, solve
 from .tokens import Token
 
 T3_MATCHER = LabelMatcher(T3_ROWS)
 T2_MATCHER = LabelMatcher(T2_ROWS)
-_T4_HEADER_END = re.compile(T4_HEADER_END)
-_SECTION_AFTER_T4, _AFTER_T4_HINTS = re.compile(AFTER_T4[0]), AFTER_T4[1]
-_SECTION_T3, _BEFORE_T3_HINTS = re.compile(BEFORE_T3[0]), BEFORE_T3[1]
-_T4_FALLBACK, _T4_FALLBACK_HINTS = re.compile(T4_FALLBACK[0]), T4_FALLBACK[1]
-_THOUSANDS = re.compile(r"^[+\-]?\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?\D*$")
-_NUMBER = re.compile(r"^([+\-−]?)(\d+(?:[.．]\d+)?)\s*(万元|亿元|元|%|件|项|个|条)?$")
-
-
-# --------------------------------------------------------------------------- regions
-
-def find_regions(tokens: Sequence[Token]) -> dict[str, tuple[int, int]]:
-    """Token ranges of t2, t3 and t4 (only the tables found)."""
-
-    def first(anchors: Sequence[str], start: int, stop: int | None = None,
-              pattern: re.Pattern | None = None, hints: str = "") -> int | None:
-        """The first label token from ``start`` holding an anchor or matching ``pattern``.
-
-        ``hints`` (or the anchors' first characters) must appear in a token's raw text before
-        it is normalised: most tokens are passed over without that work.
-        """
-        stop = len(tokens) if stop is None else stop
-        needed = hints or "".join({a[0] for a in anchors})
-        for i in range(start, stop):
-            t = tokens[i]
-            if t.kind != "L" or (needed and not any(ch in t.text for ch in needed)):
-                continue
-            if pattern is not None and pattern.search(t.norm):
-                return i
-            if any(a in t.norm for a in anchors):
-                return i
-        return None
-
-    t2 = first(TABLE_START["t2"], 0)
-    t3 = first(TABLE_START["t3"], t2 or 0)
-    if t3 is None and t2 is not None:
-        t3 = first(TABLE_START["t3"], 0)
-    t4 = first(TABLE_START["t4"], t3) if t3 is not None else None
-    if t4 is None:
-        after = t3 if t3 is not None else (t2 or 0)
-        t4 = first((), after, pattern=_T4_FALLBACK, hints=_T4_FALLBACK_HINTS)
-    end = len(tokens)
-    if t4 is not None:
-        stop = first((), t4 + 1, pattern=_SECTION_AFTER_T4, hints=_AFTER_T4_HINTS)
-        end = stop if stop is not None else len(tokens)
-    regions: dict[str, tuple[int, int]] = {}
-    if t2 is not None:
-        stop2 = next(x for x in (t3, t4, end) if x is not None)
-        heading3 = first((), t2 + 1, stop2, pattern=_SECTION_T3, hints=_BEFORE_T3_HINTS)
-        regions["t2"] = (t2, heading3 if heading3 is not None and heading3 > t2 else stop2)
-    if t3 is not None:
-        regions["t3"] = (t3, t4 if t4 is not None else end)
-    if t4 is not None:
-        regions["t4"] = (t4, end)
-    return regions
-
-
-# --------------------------------------------------------------------------- records
-
-@dataclass
-class Record:
-    label: str
-    norm: str
-    values: list[Token]
-    loc: str
-    grid: bool
-    match: LabelMatch | None = None
-    key: str | None = None
-    how: str = ""
-    options: list[Candidate] = field(default_factory=list)
-
-
-def build_records(tokens: Sequence[Token], doc: Document) -> list[Record]:
-    records: list[Record] = []
-    stream: Record | None = None
-    for line_index, group in groupby(tokens, key=lambda t: t.line):
-        group = list(group)
-        if doc.lines[line_index].is_row:
-            stream = None
-            last_label = max((i for i, t in enumerate(group) if t.kind == "L"), default=-1)
-            labels = [t for t in group if t.kind == "L"]
-            values = [t for t in group[last_label + 1:] if t.kind == "V"]
-            if not any(v.text for v in values) and len(values) < 3:
-                values = []  # a header row's trailing empty cells
-            if not labels and not values:
-                continue
-            records.append(Record(" ".join(t.text for t in labels), "".join(t.norm for t in labels), values,
-                                  labels[0].loc if labels else group[0].loc, True))
-            continue
-        for t in group:
-            if t.kind == "L":
-                if stream is None or stream.values:
-                    stream = Record(t.text, t.norm, [], t.loc, False)
-                    records.append(stream)
-                else:
-                    stream.label += " " + t.text
-                    stream.norm += t.norm
-            elif t.kind == "V":
-                if stream is None:
-                    stream = Record("", "", [], t.loc, False)
-                    records.append(stream)
-                stream.values.append(t)
-    return records
-
-
-def _subtotal_key(norm: str) -> str | None:
-    if not any(m in norm for m in SUBTOTAL_MARKERS):
-        return None
-    found = None
-    for group, cores in SUBTOTAL_GROUP_CORES.items():
-        for core in cores:
-            position = norm.rfind(core)
-            if position >= 0 and (found is None or position > found[0]):
-                found = (position, group)
-    return f"{found[1]}_subtotal" if found else "subtotal"
-
-
-def _grid_values(values: list[Token], n: int) -> list[Token]:
-    """Drop the empty cells a row has beyond ``n`` (label colspans, trailing empties)."""
-    values = list(values)
-    while len(values) > n and not values[-1].text:
-        values.pop()
-    while len(values) > n and not values[0].text:
-        values.pop(0)
-    return values
-
-
-def record_options(record: Record, kinds: Sequence[str], doc: Document) -> list[Candidate]:
-    values = _grid_values(record.values, len(kinds)) if record.grid else record.values
-    record.values = values
-    if record.grid and len(values) == len(kinds):
-        return [Candidate(tuple(v.text for v in values), tuple((i,) for i in range(len(values))), "")]
-    usable = [v for v in values if v.text]
-    if record.grid and len(usable) != len(values):
-        return []  # blanks mixed into a short row: positions are lost
-    return candidates(usable, kinds, dropped_repeats=doc.dropped_repeats and not record.grid,
-                      one_per_line=not record.grid)
-
-
-# --------------------------------------------------------------------------- cells
-
-@functools.lru_cache(maxsize=16384)
-def parse_cell(raw: str, kind: str) -> tuple[float | None, str]:
-    """(value, state) of a cell's text."""
-    text = raw.strip()
-    if _THOUSANDS.match(text):
-        text = text.replace(",", "").replace("，", "")
-    if not text:
-        return None, "blank"
-    if text in DASH_MARKERS or text in NONE_MARKERS:
-        return None, "dash"
-    match = _NUMBER.match(text)
-    if not match:
-        return None, "text"
-    sign, digits, unit = match.groups()
-    value = float(digits.replace("．", "."))
-    if sign in ("-", "−"):
-        value = -value
-    if kind == "amount" and unit in UNIT_FACTORS and unit != "元":
-        value *= UNIT_FACTORS[unit]
-    return value, "number"
+T4_ROW_MATCHER = LabelMatcher(T4_ROWS)
+_T2_ROW_DEFS = {r.key: r for r in T2_ROWS}
+_T3_ROW_DEFS = {r.key: r for r in T3_ROWS}
+_T4_COLUMN_CORES = [(core, c.key) for c in T4_COLUMNS for core in c.cores]
+_T4_CORES = re.compile("|".join(re.escape(core) for core, _ in
+                                sorted(_T4_COLUMN_CORES + [(c, r.key) for r in T4_ROWS for c in r.cores]
+                                       + [(T4_LITIGATION, "litigation")], key=lambda x: -len(x[0]))))
+_T4_KEY_OF = dict(_T4_COLUMN_CORES + [(c, r.key) for r in T4_ROWS for c in r.cores] + [(T4_LITIGATION, "litigation")])
+_T4_ROW_KEYS = [r.key for r in T4_ROWS]
+_HEADING_END = "情况"
+_T4_COLUMN_KEYS = [c.key for c in T4_COLUMNS]
 
 
 @dataclass
@@ -203,36 +56,17 @@ class TableResult:
     notes: list[str]
     found: bool
     shape: dict[str, str] = field(default_factory=dict)
+    # printed numbers no cell took: (table, what was printed, where, why)
+    lost: list[tuple[str, str, str, str]] = field(default_factory=list)
 
 
-def _emit(table: str, key: str, columns: Sequence[str], kinds: Sequence[str], record: Record,
-          chosen: Candidate | None, values: tuple, method: str, out: list[Cell]) -> None:
-    tokens = record.values
-    if chosen is not None:
-        for j, column in enumerate(columns):
-            sources = [tokens[i] for i in chosen.sources[j] if i < len(tokens)]
-            printed = " / ".join(t.text for t in sources) or chosen.pieces[j]
-            value, state = parse_cell(chosen.pieces[j], kinds[j])
-            how = chosen.method
-            if how:
-                how = f"{how} ({method or 'the only reading'}) from '{printed}'"
-            out.append(Cell(table, key, column, value, state, printed,
-                            sources[0].loc if sources else record.loc, record.label, how))
-        return
-    raw_all = " ".join(t.text for t in tokens)
-    loc = tokens[0].loc if tokens else record.loc
-    for j, column in enumerate(columns):
-        value = values[j] if j < len(values) else None
-        if value is None:
-            out.append(Cell(table, key, column, None, "ambiguous", raw_all, loc, record.label,
-                            "several readings fit the damaged row; no value guessed"))
-        else:
-            out.append(Cell(table, key, column, value, "number", raw_all, loc, record.label,
-                            f"recovered ({method or 'every reading agrees'}) from '{raw_all}'"))
+def _t3_key(norm: str) -> str | None:
+    match = T3_MATCHER.match(norm)
+    return match.key if match else None
 
 
-_T2_ROW_DEFS = {r.key: r for r in T2_ROWS}
-_T3_ROW_DEFS = {r.key: r for r in T3_ROWS}
+def _count(candidate: Candidate) -> tuple:
+    return tuple(parse_cell(p, "count")[0] for p in candidate.pieces)
 
 
 def _label_note(table: str, record: Record, rows: dict[str, RowDef]) -> LabelNote | None:
@@ -242,10 +76,30 @@ def _label_note(table: str, record: Record, rows: dict[str, RowDef]) -> LabelNot
     return LabelNote(table, record.key, record.label, rows[record.key].label, how, record.loc)
 
 
-def read_t3(tokens: Sequence[Token], doc: Document, template: str) -> TableResult:
+def _printed(record: Record) -> str:
+    return " ".join(v.text for v in record.values if v.text)
+
+
+def _cut_note(table: str, key: str, record: Record) -> str:
+    if record.cut == "positions":
+        return "the row has blank cells and too few cells: the positions of its numbers are lost"
+    if record.cut:
+        return (f"the search for the readings of the damaged row was cut ({record.cut}) before it "
+                "finished; no value guessed")
+    return "no reading of the printed numbers fits the row; no value guessed"
+
+
+# --------------------------------------------------------------------------- table 三
+
+def read_t3(tokens: Sequence[Token], doc: Document, template: str, budget: Budget | None = None) -> TableResult:
+    budget = budget or Budget()
     notes: list[str] = []
-    records = build_records(tokens, doc)
+    lost: list[tuple[str, str, str, str]] = []
     kinds = ["count"] * len(T3_COLUMNS)
+    records = join_wrapped(build_records(tokens, doc), _t3_key)
+    dropped = drop_split_columns(records, len(kinds))
+    if dropped:
+        notes.append(f"表三: {dropped} column(s) empty in every row (a header cut in two) dropped")
     grid_rows = sum(1 for r in records if r.grid and r.values)
     keyed: dict[str, Record] = {}
     unlabeled: list[tuple[int, Record]] = []
@@ -253,9 +107,15 @@ def read_t3(tokens: Sequence[Token], doc: Document, template: str) -> TableResul
     for index, record in enumerate(records):
         if not record.values:
             continue
-        record.options = record_options(record, kinds, doc)
+        if merged_nil(record, len(kinds)):
+            record.options = []
+            record.how = record.how or ""
+            record.cut = "nil"
+        else:
+            found = record_readings(record, kinds, doc, sums=((0, len(kinds)),), parse=_count, budget=budget)
+            record.options, record.fits, record.cut = found.options, found.fits, found.cut
         match = T3_MATCHER.match(record.norm) if record.norm else None
-        subtotal = _subtotal_key(record.norm) if record.norm else None
+        subtotal = subtotal_key(record.norm) if record.norm else None
         if subtotal:
             record.key, record.how = subtotal, "subtotal"
         elif match:
@@ -264,87 +124,77 @@ def read_t3(tokens: Sequence[Token], doc: Document, template: str) -> TableResul
             similar = T3_MATCHER.similar(record.norm)
             if similar:
                 record.key, record.match = similar.key, similar
-        if not record.options and not record.grid and grid_rows >= 3:
-            notes.append(f"表三: stray numbers '{' '.join(v.text for v in record.values)}' at {record.loc} ignored")
+        if not record.options and not record.cut and not record.grid and grid_rows >= 3:
+            notes.append(f"表三: stray numbers '{_printed(record)}' at {record.loc} ignored")
+            lost.append(("t3", _printed(record), record.loc, "numbers outside the table's rows"))
             continue
         if record.key is None:
-            if record.grid and record.options:
+            if record.grid and (record.options or record.cut == "nil"):
                 unlabeled.append((index, record))
-            elif record.norm and any(v.text for v in record.values):
-                    notes.append(f"表三: values after unknown label '{record.label[:30]}' at {record.loc} ignored")
+            elif record.has_values:
+                notes.append(f"表三: values after unknown label '{record.label[:30]}' at {record.loc} ignored")
+                lost.append(("t3", _printed(record), record.loc, f"after a label that names no row: '{record.label[:30]}'"))
             continue
         if record.key in keyed:
             notes.append(f"表三: row {record.key} printed twice; the first ({keyed[record.key].loc}) is used")
+            if _printed(record) != _printed(keyed[record.key]):
+                lost.append(("t3", _printed(record), record.loc, f"a second row labelled like {record.key}"))
             continue
         keyed[record.key] = record
         order.append((index, record.key))
 
-    single = ("other_processing" in keyed
-              and not any(k in keyed for k in ("other_no_correction", "other_unpaid_fee", "other_reasons")))
-    if not single and not any(k in keyed for k in ("other_no_correction", "other_unpaid_fee", "other_reasons",
-                                                   "other_processing")):
+    split_keys = ("other_no_correction", "other_unpaid_fee", "other_reasons")
+    single = "other_processing" in keyed and not any(k in keyed for k in split_keys)
+    if not single and not any(k in keyed for k in split_keys + ("other_processing",)):
         single = template == "2019"
-    row_defs = t3_rows(template, single_other=single)
-    template_keys = [r.key for r in row_defs]
-    _place_unlabeled(unlabeled, order, keyed, template_keys, notes)
+    template_keys = [r.key for r in t3_rows(template, single_other=single)]
+    placed = _place_unlabeled(unlabeled, order, keyed, template_keys, notes)
+    for record in placed:
+        lost.append(("t3", _printed(record), record.loc, "a row without a label that could not be placed"))
 
     present = [k for k in template_keys if k in keyed] + [k for k in keyed if k not in template_keys]
-    totals = len(kinds) - 1
-
-    def rowsum(key):
-        def check(a):
-            v = a.get(key)
-            if not v or any(x is None for x in v):
-                return None
-            return abs(sum(v[:totals]) - v[totals]) < 1e-9
-        return check
-
-    outcome_keys = [r.key for r in row_defs if r.group]
-
-    def column_rule(plus: list[str], minus: list[str]):
-        def check(a):
-            if not all(k in a for k in plus + minus):
-                return None
-            for j in range(len(kinds)):
-                left = [a[k][j] for k in plus]
-                right = [a[k][j] for k in minus]
-                if any(x is None for x in left + right):
-                    continue
-                if abs(sum(left) - sum(right)) > 1e-9:
-                    return False
-            return True
-        return check
-
-    constraints = [column_rule(outcome_keys, ["total_processed"]),
-                   column_rule(["new_received", "carried_over"], ["total_processed", "carried_forward"])]
-    solution = solve({k: keyed[k].options for k in present},
-                     lambda c: tuple(parse_cell(p, "count")[0] for p in c.pieces),
-                     constraints, {k: rowsum(k) for k in present})
+    outcome_keys = tuple(r.key for r in T3_ROWS if r.group and r.key in template_keys)
+    constraints = [Linear(outcome_keys, ("total_processed",)),
+                   Linear(("new_received", "carried_over"), ("total_processed", "carried_forward"))]
+    solution = solve({k: keyed[k].options for k in present if keyed[k].options}, _count, constraints,
+                     budget=budget)
     cells: list[Cell] = []
     labels: list[LabelNote] = []
     columns = [c.key for c in T3_COLUMNS]
     for key in present:
         record = keyed[key]
-        if not record.options:
-            _emit("t3", key, columns, kinds, record, None, (), "", cells)
+        if record.cut == "nil":
+            emit_all_dash("t3", key, columns, record, cells)
+        elif not record.options:
+            emit("t3", key, columns, kinds, record, None, (), "", cells, why=_cut_note("t3", key, record))
             notes.append(f"表三: row {key} at {record.loc} has {len(record.values)} numbers for "
-                         f"{len(kinds)} cells and no reading fits; its cells are ambiguous")
+                         f"{len(kinds)} cells: {_cut_note('t3', key, record)}; its cells are ambiguous")
         else:
-            _emit("t3", key, columns, kinds, record, solution.chosen[key], solution.values[key],
-                  solution.method.get(key, ""), cells)
+            _emit_solved("t3", key, columns, kinds, record, solution, cells)
         note = _label_note("t3", record, _T3_ROW_DEFS)
         if note:
             labels.append(note)
+    if solution.cut:
+        notes.append("表三: the search over the whole table was cut before it finished; rows it could not "
+                     "settle are left to what their own readings agree on")
     missing = [k for k in template_keys if k not in keyed]
     if missing:
         notes.append("表三: rows not found: " + ", ".join(missing))
-    return TableResult(cells, labels, notes, bool(keyed), {"t3_other": "single" if single else "split"})
+    return TableResult(cells, labels, notes, bool(keyed), {"t3_other": "single" if single else "split"}, lost)
 
 
-def _place_unlabeled(unlabeled, order, keyed, template_keys, notes) -> None:
-    """Give unlabelled rows the missing keys of the gap they sit in, when counts agree."""
+def _emit_solved(table: str, key: str, columns, kinds, record: Record, solution, cells: list[Cell]) -> None:
+    method = solution.method.get(key, "")
+    if not record.fits and method == "":
+        method = "every reading agrees; none fits the row's sum"
+    emit(table, key, columns, kinds, record, solution.chosen.get(key), solution.values.get(key, ()), method, cells)
+
+
+def _place_unlabeled(unlabeled, order, keyed, template_keys, notes) -> list[Record]:
+    """Give unlabelled rows the missing keys of the gap they sit in, when counts agree; return
+    the rows that could not be placed."""
     if not unlabeled:
-        return
+        return []
     position = {k: i for i, k in enumerate(template_keys)}
     anchors = [(idx, position[k]) for idx, k in order if k in position]
     gaps: dict[tuple[int, int], list] = {}
@@ -352,6 +202,7 @@ def _place_unlabeled(unlabeled, order, keyed, template_keys, notes) -> None:
         before = max((p for i, p in anchors if i < idx), default=-1)
         after = min((p for i, p in anchors if i > idx), default=len(template_keys))
         gaps.setdefault((before, after), []).append(record)
+    left: list[Record] = []
     for (before, after), records in gaps.items():
         missing = [k for k in template_keys[before + 1:after] if k not in keyed]
         if len(missing) == len(records):
@@ -365,73 +216,181 @@ def _place_unlabeled(unlabeled, order, keyed, template_keys, notes) -> None:
                          f"{template_keys[before] if before >= 0 else 'start'} and "
                          f"{template_keys[after] if after < len(template_keys) else 'end'}, "
                          f"where {len(missing)} are missing: not placed")
+            left += [r for r in records if r.has_values]
+    return left
 
 
-def read_t4(tokens: Sequence[Token], doc: Document) -> TableResult:
+# --------------------------------------------------------------------------- table 四
+
+def _t4_names(norm: str) -> tuple[list[str], list[str]]:
+    """(rows, columns) of table 四 that a label names, in printed order.  "行政诉讼" alone (a group
+    header) names both litigation rows; beside 「未经复议直接起诉」 or 「复议后起诉」 it names only
+    those."""
+    rows: list[str] = []
+    columns: list[str] = []
+    group_at = None
+    for match in _T4_CORES.finditer(norm):
+        key = _T4_KEY_OF[match.group()]
+        if key == "litigation":
+            group_at = len(rows) if group_at is None else group_at
+        elif key in _T4_ROW_KEYS:
+            if key not in rows:
+                rows.append(key)
+        elif key not in columns:
+            columns.append(key)
+    litigation = ["litigation_direct", "litigation_after_review"]
+    if group_at is not None and not any(k in rows for k in litigation):
+        rows[group_at:group_at] = litigation
+    return rows, columns
+
+
+@dataclass
+class _Piece:
+    record: Record
+    rows: list[str]  # table 四 rows the values fill
+    columns: list[str]  # in printed order
+    vertical: bool  # one record per column (values are rows)
+
+
+def _t4_pieces(records: list[Record]) -> tuple[list[_Piece], list[Record]]:
+    """The records that carry table 四's numbers, each with the rows and columns it fills.
+
+    Table 四 is printed as one row of 15 numbers under a two-level header, as three small
+    tables each under its own heading (行政复议 / 行政诉讼（未经复议直接起诉） / 行政诉讼（复议后起诉））,
+    or vertically (one row per outcome, a column per kind of case).  A heading or header names
+    the rows and columns of the numbers that follow it.  Prose around the table (numbers in
+    sentences) is not read.
+    """
+    pieces: list[_Piece] = []
+    skipped: list[Record] = []
+    started = False
+    context_rows: list[str] = []
+    naming: list[str] = []
+    columns = list(_T4_COLUMN_KEYS)
+    for record in records:
+        tail = PROSE_MARKS.split(record.norm)[-1] if record.norm else ""
+        prose = tail != record.norm
+        # the section's heading (「四、政府信息公开行政复议、行政诉讼情况」) names the rows in another
+        # order than the table's header after it
+        tail = tail.rsplit(_HEADING_END, 1)[-1]
+        rows, named = _t4_names(tail)
+        if prose and not rows and not named:
+            if pieces:
+                break  # the prose after the table
+            continue
+        if len(named) >= 2:
+            started = True
+            columns = named[:len(_T4_COLUMN_KEYS)] if len(set(named)) == len(_T4_COLUMN_KEYS) else columns
+        if not record.has_values:
+            # header rows and headings name the rows of the numbers that follow them
+            naming += [r for r in rows if r not in naming]
+            continue
+        if naming:
+            context_rows, naming = naming, []
+        vertical = len(named) == 1 and not rows and len(tail) <= 8
+        if vertical:
+            pieces.append(_Piece(record, context_rows or list(_T4_ROW_KEYS), named, True))
+        elif started:
+            pieces.append(_Piece(record, rows or context_rows or list(_T4_ROW_KEYS), columns, False))
+        else:
+            skipped.append(record)
+    return pieces, skipped
+
+
+def read_t4(tokens: Sequence[Token], doc: Document, budget: Budget | None = None) -> TableResult:
+    budget = budget or Budget()
     notes: list[str] = []
-    header_end = None
-    for i, t in enumerate(tokens):
-        if t.kind == "L" and _T4_HEADER_END.search(t.norm):
-            header_end = i
-        elif t.kind == "V" and t.text and header_end is not None:
-            break
-    start = header_end + 1 if header_end is not None else 0
-    values: list[Token] = []
-    grid = False
-    header_line = tokens[header_end].line if header_end is not None else -1
-    for t in tokens[start:]:
-        if doc.lines[t.line].is_row:
-            if t.line == header_line and header_end is not None and header_line >= 0 \
-                    and doc.lines[t.line].is_row and t.kind == "V" and not t.text:
-                continue  # empty cells left in the header row
-            grid = True
-            if t.kind == "V":
-                values.append(t)
-        elif t.kind == "V":
-            values.append(t)
-        elif t.kind == "L" and values and len(t.norm) > 12:
-            break  # prose after the table
-    n = len(T4_ROWS) * len(T4_COLUMNS)
-    kinds = ["count"] * n
-    if not values:
+    lost: list[tuple[str, str, str, str]] = []
+    records = build_records(tokens, doc)
+    pieces, _ = _t4_pieces(records)
+    if not pieces:
         return TableResult([], [], ["表四: no numbers found after its header"], False)
-    record = Record("表四", "", values, values[0].loc, grid)
-    record.options = record_options(record, kinds, doc)
     width = len(T4_COLUMNS)
+    assigned: dict[tuple[str, str], tuple[_Piece, int]] = {}  # (row, column) -> (piece, index in piece)
+    options: dict[str, list[Candidate]] = {}
+    nil: set[int] = set()
+    for p, piece in enumerate(pieces):
+        if piece.vertical:
+            cells = [(row, piece.columns[0]) for row in piece.rows]
+            sums: tuple[tuple[int, int], ...] = ()
+        else:
+            cells = [(row, column) for row in piece.rows for column in piece.columns]
+            total_last = piece.columns[-1] == "total" and len(piece.columns) == width
+            sums = tuple((g * width, (g + 1) * width) for g in range(len(piece.rows))) if total_last else ()
+        if any(cell in assigned for cell in cells):
+            notes.append(f"表四: numbers at {piece.record.loc} repeat cells already read; ignored")
+            lost.append(("t4", _printed(piece.record), piece.record.loc, "a second printing of table 四's cells"))
+            continue
+        for i, cell in enumerate(cells):
+            assigned[cell] = (piece, i)
+        kinds = ["count"] * len(cells)
+        if merged_nil(piece.record, len(kinds)):
+            nil.add(p)
+            continue
+        found = record_readings(piece.record, kinds, doc, sums=sums, parse=_count, budget=budget)
+        piece.record.options, piece.record.fits, piece.record.cut = found.options, found.fits, found.cut
+        options[str(p)] = found.options
+    vertical = [str(p) for p, piece in enumerate(pieces) if piece.vertical and str(p) in options]
+    constraints = []
+    if vertical:
+        by_column = {pieces[int(p)].columns[0]: p for p in vertical}
+        if "total" in by_column:
+            constraints.append(Linear(tuple(by_column[c] for c in by_column if c != "total"), (by_column["total"],)))
+    solution = solve({p: o for p, o in options.items() if o}, _count, constraints, budget=budget)
+    flat: dict[tuple[str, str], Cell] = {}
+    for p, piece in enumerate(pieces):
+        cells_of = [cell for cell, (owner, _) in assigned.items() if owner is piece]
+        if not cells_of:
+            continue
+        out: list[Cell] = []
+        names = [f"{r}|{c}" for r, c in cells_of]
+        kinds = ["count"] * len(names)
+        if p in nil:
+            emit_all_dash("t4", "t4", names, piece.record, out)
+        elif not piece.record.options:
+            emit("t4", "t4", names, kinds, piece.record, None, (), "", out, why=_cut_note("t4", "t4", piece.record))
+            notes.append(f"表四: {len(piece.record.values)} numbers at {piece.record.loc} for {len(names)} cells: "
+                         f"{_cut_note('t4', 't4', piece.record)}; cells ambiguous")
+        else:
+            _emit_solved("t4", "t4", names, kinds, piece.record, solution_for(solution, str(p)), out)
+        for cell in out:
+            row, column = cell.column.split("|")
+            cell.row, cell.column = row, column
+            cell.label = next(r.label for r in T4_ROWS if r.key == row)
+            flat[(row, column)] = cell
+    cells = [flat[(r, c)] for r in _T4_ROW_KEYS for c in _T4_COLUMN_KEYS if (r, c) in flat]
+    missing = [r for r in _T4_ROW_KEYS if not any((r, c) in flat for c in _T4_COLUMN_KEYS)]
+    if missing and cells:
+        notes.append("表四: rows not found: " + ", ".join(missing))
+    return TableResult(cells, [], notes, bool(cells), {}, lost)
 
-    def groups(a):
-        v = a.get("t4")
-        if not v:
-            return None
-        for g in range(len(T4_ROWS)):
-            part = v[g * width:(g + 1) * width]
-            if any(x is None for x in part):
-                continue
-            if abs(sum(part[:-1]) - part[-1]) > 1e-9:
-                return False
-        return True
 
-    cells: list[Cell] = []
-    if not record.options:
-        notes.append(f"表四: {len(record.values)} numbers for {n} cells and no reading fits; cells ambiguous")
-        flat: list[Cell] = []
-        _emit("t4", "t4", [str(j) for j in range(n)], kinds, record, None, (), "", flat)
-    else:
-        solution = solve({"t4": record.options}, lambda c: tuple(parse_cell(p, "count")[0] for p in c.pieces),
-                         [], {"t4": groups})
-        flat = []
-        _emit("t4", "t4", [str(j) for j in range(n)], kinds, record, solution.chosen["t4"],
-              solution.values["t4"], solution.method.get("t4", ""), flat)
-    for j, cell in enumerate(flat):
-        cell.row = T4_ROWS[j // width].key
-        cell.column = T4_COLUMNS[j % width].key
-        cell.label = T4_ROWS[j // width].label
-        cells.append(cell)
-    return TableResult(cells, [], notes, True)
+@dataclass
+class solution_for:
+    """A :class:`~.recover.Solution` seen under the key ``t4`` for one piece of table 四."""
+
+    solution: object
+    key: str
+
+    @property
+    def method(self) -> dict:
+        return {"t4": self.solution.method.get(self.key, "")}
+
+    @property
+    def chosen(self) -> dict:
+        return {"t4": self.solution.chosen.get(self.key)}
+
+    @property
+    def values(self) -> dict:
+        return {"t4": self.solution.values.get(self.key, ())}
 
 
-def read_t2(tokens: Sequence[Token], doc: Document, template: str) -> TableResult:
+# --------------------------------------------------------------------------- table 二
+
+def read_t2(tokens: Sequence[Token], doc: Document, template: str, budget: Budget | None = None) -> TableResult:
+    budget = budget or Budget()
     notes: list[str] = []
+    lost: list[tuple[str, str, str, str]] = []
     layout = T2_LAYOUT[template]
     records = build_records(tokens, doc)
     cells: list[Cell] = []
@@ -454,15 +413,19 @@ def read_t2(tokens: Sequence[Token], doc: Document, template: str) -> TableResul
         seen.add(key)
         columns = layout[key]
         kinds = [T2_COLUMN_DEFS[c].kind for c in columns]
-        record.options = record_options(record, kinds, doc)
-        if not record.options:
-            notes.append(f"表二: row {key} at {record.loc}: {len(record.values)} numbers for "
-                         f"{len(columns)} cells; no reading fits")
-            _emit("t2", key, columns, kinds, record, None, (), "", cells)
+        parse = lambda c, kinds=kinds: tuple(parse_cell(p, k)[0] for p, k in zip(c.pieces, kinds))  # noqa: E731
+        if merged_nil(record, len(kinds)):
+            emit_all_dash("t2", key, columns, record, cells)
         else:
-            solution = solve({key: record.options},
-                             lambda c, kinds=kinds: tuple(parse_cell(p, k)[0] for p, k in zip(c.pieces, kinds)), [])
-            _emit("t2", key, columns, kinds, record, solution.chosen[key], solution.values[key], "", cells)
+            found = record_readings(record, kinds, doc, parse=parse, budget=budget)
+            record.options, record.fits, record.cut = found.options, found.fits, found.cut
+            if not record.options:
+                notes.append(f"表二: row {key} at {record.loc}: {len(record.values)} numbers for "
+                             f"{len(columns)} cells; {_cut_note('t2', key, record)}")
+                emit("t2", key, columns, kinds, record, None, (), "", cells, why=_cut_note("t2", key, record))
+            else:
+                solution = solve({key: record.options}, parse, budget=budget)
+                emit("t2", key, columns, kinds, record, solution.chosen[key], solution.values[key], "", cells)
         note = _label_note("t2", record, _T2_ROW_DEFS)
         if note and not (template == "2019" and bare(record.label).endswith("规范性文件")):
             labels.append(note)
@@ -475,7 +438,7 @@ def read_t2(tokens: Sequence[Token], doc: Document, template: str) -> TableResul
             c.how = (c.how + "; " if c.how else "") + "no unit printed: taken as 元"
         elif c.column == "amount" and c.raw.endswith(("万元", "亿元")):
             c.how = (c.how + "; " if c.how else "") + "converted to 元"
-    return TableResult(cells, labels, notes, bool(seen))
+    return TableResult(cells, labels, notes, bool(seen), {}, lost)
 
 
 def _t2_column_labels(tokens: Sequence[Token], doc: Document, template: str) -> list[LabelNote]:

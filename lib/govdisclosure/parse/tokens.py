@@ -15,13 +15,21 @@ from dataclasses import dataclass
 from ..readers.document import Line
 from ..template import DASH_MARKERS, NONE_MARKERS, normalise
 
-# A number as printed in a cell: optional sign, digits, optional decimals, optional unit.
-NUMBER = re.compile(r"[+\-−]?\d+(?:[.．]\d+)?(?:\s*(?:万元|亿元|元|%))?")
-VALUE_CELL = re.compile(r"^[+\-−]?\d[\d,，]*(?:[.．]\d+)?\s*(?:万元|亿元|元|%|件|项|个|条)?$")
+# A number as printed in a cell: optional sign (ASCII, U+2212, full-width U+FF0D, small
+# U+FE63), digits with optional thousands separators, optional decimals, optional unit.
+SIGNS = "+-−－﹣"
+NUMBER = re.compile(r"[+\-−－﹣]?(?:\d{1,3}(?:[,，]\d{3})+(?!\d)|\d+)(?:[.．]\d+)?(?:\s*(?:万元|亿元|元|%))?")
+# Letters O, o, l and I among digits ("1O", "l2"): OCR and retyping put them for 0 and 1.  The
+# run is one value token, which is never read as a number (its cell is flagged as text).
+MIXED = re.compile(r"(?<![A-Za-z])(?:\d+[OolI]+[\dOolI]*|[OolI]+\d[\dOolI]*)(?![A-Za-z])")
+LOOKALIKE_LETTERS = frozenset({"O", "o", "l", "I"})
+VALUE_CELL = re.compile(r"^[+\-−－﹣]?\d[\d,，]*(?:[.．]\d+)?\s*(?:万元|亿元|元|%|件|项|个|条)?$")
 _HAS_CJK = re.compile(r"[\u3400-\u9fff]")
 _CJK = re.compile(r"[\u3400-\u9fff“\"《（(]")
 # A number directly followed by one of these is part of the text ("2019年", "第3项").
 _TEXT_AFTER = frozenset("年月日号期届次条款项页号楼层")
+# A list number printed alone before a label ("1." on its own line or in its own cell).
+ITEM_NUMBER = re.compile(r"^\s*(?:\d{1,2}\s*[.．、]|[（(]\s*\d{1,2}\s*[)）])\s*$")
 
 
 @dataclass(slots=True)
@@ -46,13 +54,17 @@ def is_value_cell(text: str) -> bool:
             or VALUE_CELL.match(stripped) is not None)
 
 
+def _marker(part: str) -> bool:
+    return part in DASH_MARKERS or part in NONE_MARKERS or part in LOOKALIKE_LETTERS
+
+
 def _label_or_markers(run: str, sep: str, loc: str, index: int, out: list[Token]) -> str:
     """Emit a run of text: explicit nil markers standing alone become values."""
     stripped = run.strip()
     if not stripped:
         return sep
     parts = stripped.split() if len(stripped) < 24 else ()
-    if parts and all(p in DASH_MARKERS or p in NONE_MARKERS for p in parts):
+    if parts and all(_marker(p) for p in parts):
         for j, p in enumerate(parts):
             out.append(Token("V", p, sep if j == 0 else "space", loc, index))
         return "space"
@@ -60,29 +72,45 @@ def _label_or_markers(run: str, sep: str, loc: str, index: int, out: list[Token]
     return "none"
 
 
+_TOKEN = re.compile(f"(?P<mixed>{MIXED.pattern})|(?P<number>{NUMBER.pattern})")
+
+
 def tokenise_text(text: str, loc: str, index: int, sep: str, out: list[Token]) -> None:
     """Cut one line of text into label and value tokens, appended to ``out``.
 
-    In a long line (a page flattened into one line) each value's location also names the
-    character where it starts.
+    Numbers that belong to the text are left in it: years and dates ("2019年"), ordinals
+    ("第3项"), numbers after Latin letters or in codes ("ISO9001", "0591-23165255"), list
+    numbers that start a label ("2.其他法律…", "(1)", a "1." standing alone).  In a long line
+    (a page flattened into one line) each value's location also names the character where it
+    starts.
     """
     position = 0
     long_line = len(text) > 160
-    for match in NUMBER.finditer(text):
+    if ITEM_NUMBER.match(text):
+        out.append(Token("L", text.strip(), sep, loc, index))
+        return
+    for match in _TOKEN.finditer(text):
         start, end = match.span()
         after = text[end:end + 4].lstrip()
         before = text[start - 1] if start else ""
         value = match.group()
-        if (after[:1] in _TEXT_AFTER or before == "第" or (before.isascii() and before.isalpha())
-                or (before and before in "@/_:：.-")):
-            continue
-        if after[:1] in ".．、" and len(after) > 1 and (_CJK.match(after[1]) or after[1] == " ") \
-                and value[-1].isdigit() and "." not in value and "．" not in value:
-            # "…00000002.其他法律…": the last digit numbers the next label ("2.")
-            value = value[:-1]
-            end -= 1
-            if not value or value in "+-−":
-                continue
+        if match.lastgroup == "number":
+            nxt = after[:1]
+            if ((nxt and nxt in _TEXT_AFTER) or before == "第" or (before.isascii() and before.isalpha())
+                    or (before and before in "@/_:：.-") or (before and before in "（(" and nxt and nxt in ")）")
+                    or (nxt and nxt in "-－—" and after[1:2].isdigit())
+                    or (value[0] in SIGNS and before.isdigit())):
+                continue  # part of the text: a year, an ordinal, a code, a telephone number, "(1)"
+            if nxt and nxt in ".．、" and value[-1].isdigit() and "." not in value and "．" not in value:
+                if len(after) == 1 or after[1:].strip() == "":
+                    if len(value.lstrip(SIGNS)) <= 2 and not text[end + 1:].strip():
+                        continue  # "…1." ending the line: the number of the label on the next line
+                elif _CJK.match(after[1]) or after[1] == " ":
+                    # "…00000002.其他法律…": the last digit numbers the next label ("2.")
+                    value = value[:-1]
+                    end -= 1
+                    if not value or value in SIGNS:
+                        continue
         gap = text[position:start]
         if gap.strip():
             sep = _label_or_markers(gap, sep, loc, index, out)

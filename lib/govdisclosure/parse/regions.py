@@ -1,0 +1,64 @@
+"""Where each template table is printed: the tokens between its anchor and the next table.
+
+Table 二 starts at 「第二十条第（一）项」, table 三 at its header (「勾稽关系」, 「申请人情况」) or its
+first row, table 四 at 「行政复议」 after table 三 (or a label naming both kinds of case); each
+ends where the next begins, and table 四 at the heading of section 五 or 六.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from ..template import AFTER_T4, BEFORE_T3, T4_FALLBACK, TABLE_START
+from .tokens import Token
+
+_SECTION_AFTER_T4, _AFTER_T4_HINTS = re.compile(AFTER_T4[0]), AFTER_T4[1]
+_SECTION_T3, _BEFORE_T3_HINTS = re.compile(BEFORE_T3[0]), BEFORE_T3[1]
+_T4_FALLBACK, _T4_FALLBACK_HINTS = re.compile(T4_FALLBACK[0]), T4_FALLBACK[1]
+
+
+def find_regions(tokens: Sequence[Token]) -> dict[str, tuple[int, int]]:
+    """Token ranges of t2, t3 and t4 (only the tables found)."""
+
+    def first(anchors: Sequence[str], start: int, stop: int | None = None,
+              pattern: re.Pattern | None = None, hints: str = "") -> int | None:
+        """The first label token from ``start`` holding an anchor or matching ``pattern``.
+
+        ``hints`` (or the anchors' first characters) must appear in a token's raw text before
+        it is normalised: most tokens are passed over without that work.
+        """
+        stop = len(tokens) if stop is None else stop
+        needed = hints or "".join({a[0] for a in anchors})
+        for i in range(start, stop):
+            t = tokens[i]
+            if t.kind != "L" or (needed and not any(ch in t.text for ch in needed)):
+                continue
+            if pattern is not None and pattern.search(t.norm):
+                return i
+            if any(a in t.norm for a in anchors):
+                return i
+        return None
+
+    t2 = first(TABLE_START["t2"], 0)
+    t3 = first(TABLE_START["t3"], t2 or 0)
+    if t3 is None and t2 is not None:
+        t3 = first(TABLE_START["t3"], 0)
+    t4 = first(TABLE_START["t4"], t3) if t3 is not None else None
+    if t4 is None:
+        after = t3 if t3 is not None else (t2 or 0)
+        t4 = first((), after, pattern=_T4_FALLBACK, hints=_T4_FALLBACK_HINTS)
+    end = len(tokens)
+    if t4 is not None:
+        stop = first((), t4 + 1, pattern=_SECTION_AFTER_T4, hints=_AFTER_T4_HINTS)
+        end = stop if stop is not None else len(tokens)
+    regions: dict[str, tuple[int, int]] = {}
+    if t2 is not None:
+        stop2 = next(x for x in (t3, t4, end) if x is not None)
+        heading3 = first((), t2 + 1, stop2, pattern=_SECTION_T3, hints=_BEFORE_T3_HINTS)
+        regions["t2"] = (t2, heading3 if heading3 is not None and heading3 > t2 else stop2)
+    if t3 is not None:
+        regions["t3"] = (t3, t4 if t4 is not None else end)
+    if t4 is not None:
+        regions["t4"] = (t4, end)
+    return regions
