@@ -40,3 +40,23 @@ def load(corpus_id: str):
 @pytest.fixture
 def corpus_report():
     return load
+
+
+# --------------------------------------------------------------------------- damage rates
+# Filled by tests/test_damage_generator.py: kind -> Counter of exact / flagged / wrong / lost cells.
+from collections import Counter, defaultdict  # noqa: E402
+
+DAMAGE_RATES: defaultdict[str, Counter] = defaultdict(Counter)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The damage generator's rates per kind, printed after the tests (issue 9)."""
+    if not DAMAGE_RATES:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("damage generator: cells per kind of damage")
+    write(f"{'kind':<22} {'cells':>7} {'exact':>7} {'flagged':>8} {'wrong':>6} {'lost':>6}")
+    for kind, counts in DAMAGE_RATES.items():
+        cells = sum(counts.values()) or 1
+        write(f"{kind:<22} {cells:>7} {counts['exact'] / cells:>7.1%} {counts['flagged'] / cells:>8.1%} "
+              f"{counts['wrong']:>6} {counts['lost']:>6}")

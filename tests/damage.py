@@ -36,6 +36,7 @@ from __future__ import annotations
 import functools
 import html
 import random
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,7 +87,8 @@ T4_ROW_LABELS = ("行政复议", "行政诉讼（未经复议直接起诉）", "
 SECTION_HEADINGS = ("一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
                     "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项")
 PROSE = {
-    0: "本年度，本机关认真贯彻落实《中华人民共和国政府信息公开条例》，持续推进政务公开工作。",
+    0: "本年度，本机关认真贯彻落实《中华人民共和国政府信息公开条例》，持续推进政务公开工作，"
+       "全年主动公开政府信息152条，更新政策文件36件，组织培训12次。",
     4: "（一）存在的主要问题：政策解读形式不够丰富。（二）改进措施：丰富解读形式，提升公开质量。",
     5: "本年度未收取信息处理费。",
 }
@@ -329,7 +331,8 @@ def _wrapped_labels(d: Draft, rng: random.Random) -> None:
         carrier = rng.randrange(len(pieces))  # the piece printed beside the numbers
         for i, piece in enumerate(pieces):
             values = row.values if i == carrier else [""] * len(row.values)
-            rows.append(Row([row.labels[0] if i == 0 else "", piece], values, row.key if i == carrier else None))
+            head = row.labels[:-1] if i == 0 else [""] * (len(row.labels) - 1)
+            rows.append(Row([*head, piece], values, row.key if i == carrier else None))
     t3.rows = rows
 
 
@@ -338,8 +341,8 @@ def _split_column(d: Draft, rng: random.Random) -> None:
     at = rng.randrange(1, 7)  # the empty column is inserted before value column ``at``
     for row in t3.header:
         row.insert(2 + at, "")
-    if t3.header:
-        t3.header[1][2:4] = ["自然", "人"] if at == 1 else t3.header[1][2:4]
+    if len(t3.header) > 1 and at == 1:
+        t3.header[1][2:4] = ["自然", "人"]
     for row in t3.rows:
         row.values = row.values[:at] + [""] + row.values[at:]
 
@@ -376,6 +379,8 @@ def _characters(d: Draft, rng: random.Random) -> None:
                 row.values[j] = f"{int(value):,}"
 
 
+DRAFT_ORDER = ("characters", "label_variants", "item_numbers", "t4_pieces", "t4_vertical", "t4_merged_none",
+               "generic_headers", "wrapped_labels", "split_column")
 DRAFT_DAMAGE = {"label_variants": _label_variants, "t4_pieces": _t4_pieces, "t4_vertical": _t4_vertical,
                 "t4_merged_none": _t4_merged_none, "wrapped_labels": _wrapped_labels, "split_column": _split_column,
                 "generic_headers": _generic_headers, "item_numbers": _item_numbers, "characters": _characters}
@@ -505,6 +510,8 @@ def _drop_repeats(lines: list[str]) -> list[str]:
 
 
 def _split_numbers(lines: list[str], rng: random.Random, d: Draft) -> list[str]:
+    """Numbers broken over lines where Word split them over spans: in the tables' cells and in
+    the prose alike (the crawler writes one text node per line)."""
     out: list[str] = []
     for line in lines:
         if line.isdigit() and len(line) >= 2 and rng.random() < 0.5:
@@ -512,6 +519,14 @@ def _split_numbers(lines: list[str], rng: random.Random, d: Draft) -> list[str]:
             if line[cut] != "0":
                 out += [line[:cut], line[cut:]]
                 continue
+        if not line.isdigit() and re.search(r"\d{2,}", line):
+            pieces, start = [], 0
+            for number in re.finditer(r"\d{2,}", line):
+                cut = rng.randrange(number.start() + 1, number.end())
+                pieces.append(line[start:cut])
+                start = cut
+            out += pieces + [line[start:]]
+            continue
         out.append(line)
     return out
 
@@ -528,8 +543,10 @@ def _split_digits_rows(d: Draft, rng: random.Random) -> None:
 
 
 def _drop_zero_rows(d: Draft, rng: random.Random) -> None:
+    # a row whose digits were also split keeps its zeros: a split number and a dropped zero in one
+    # row print as many pieces as the row has cells, which no reader can tell from a clean row
     t3 = _t3(d)
-    rows = [r for r in t3.rows if r.key and "0" in r.values]
+    rows = [r for r in t3.rows if r.key and "0" in r.values and not any(" " in v for v in r.values)]
     for row in rng.sample(rows, min(len(rows), 3)):
         zeros = [j for j, v in enumerate(row.values) if v == "0"]
         del row.values[rng.choice(zeros)]
@@ -547,8 +564,8 @@ def render(tables: Tables, kinds: tuple[str, ...] | list[str], seed: int, layout
     if "t4_merged_none" in kinds:
         # a merged 无 stands for a table with no case: print it so, whatever the source had
         pass
-    for kind in kinds:
-        if kind in DRAFT_DAMAGE:
+    for kind in DRAFT_ORDER:  # characters before the kinds that move cells about
+        if kind in kinds:
             DRAFT_DAMAGE[kind](d, rng)
     if "split_digits" in kinds:
         _split_digits_rows(d, rng)
@@ -577,16 +594,26 @@ def render(tables: Tables, kinds: tuple[str, ...] | list[str], seed: int, layout
 
 
 def compatible(kinds: tuple[str, ...]) -> bool:
-    """Whether these kinds can be printed together (one layout; table 四 reshaped once)."""
+    """Whether these kinds can be printed together (one layout; table 四 reshaped once; the kinds
+    that need a real table's grid only in a grid layout)."""
     layouts = {LAYOUT_OF[k] for k in kinds if LAYOUT_OF[k]}
     t4 = [k for k in kinds if k.startswith("t4_")] + (["generic_headers"] if "generic_headers" in kinds else [])
-    if len(layouts) > 1 or len(t4) > 1:
+    if len(layouts) > 1 or len(t4) > 1 or len(set(kinds)) != len(kinds):
         return False
     layout = next(iter(layouts), None)
-    if layout in ("flat", "lines", "spaced") and {"wrapped_labels", "split_column", "generic_headers",
-                                                  "t4_pieces", "t4_vertical", "t4_merged_none"} & set(kinds):
+    if layout in ("flat", "lines", "spaced") and {"wrapped_labels", "split_column", "generic_headers"} & set(kinds):
         return False
+    if layout == "flat" and {"t4_pieces", "t4_vertical", "t4_merged_none"} & set(kinds):
+        return False  # numbers of several small tables glued together: no reader can part them
     return True
+
+
+def combinations(rng: random.Random, size: int) -> tuple[str, ...]:
+    """A random compatible combination of ``size`` kinds."""
+    while True:
+        kinds = tuple(rng.sample(KINDS, size))
+        if compatible(kinds):
+            return kinds
 
 
 # --------------------------------------------------------------------------- scoring

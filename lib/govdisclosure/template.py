@@ -75,8 +75,8 @@ _T19 = frozenset({"2019"})
 _T21 = frozenset({"2021"})
 
 T3_ROWS: tuple[RowDef, ...] = (
-    RowDef("new_received", "一、本年新收政府信息公开申请数量", ("本年新收", "本年度新收")),
-    RowDef("carried_over", "二、上年结转政府信息公开申请数量", ("上年结转", "上年度结转")),
+    RowDef("new_received", "一、本年新收政府信息公开申请数量", ("本年新收", "本年度新收", "新收政府信息公开申请")),
+    RowDef("carried_over", "二、上年结转政府信息公开申请数量", ("上年结转", "上年度结转", "结转政府信息公开申请")),
     RowDef("granted", "三、（一）予以公开", ("予以公开",), group="granted"),
     RowDef("partially_granted", "（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
            ("部分公开",), group="partially_granted"),
@@ -273,7 +273,7 @@ SECTION_TITLES = {s.key: f"{s.number}、{s.title}" for s in SECTIONS}
 # Anchors that start the region of each table in the report text (normalised).
 TABLE_START = {
     "t2": ("第二十条第(一)项", "第二十条第"),
-    "t3": ("勾稽关系", "申请人情况", "本年新收"),
+    "t3": ("勾稽关系", "申请人情况", "本年新收", "本年度新收", "新收政府信息公开申请"),
     "t4": ("行政复议",),
 }
 # Parts of those anchors that survive damage without normalising (spaces, full width): the

@@ -10,7 +10,7 @@ from ..readers import Document, read_document
 from ..template import TABLE_HINTS
 from .sections import find_period_year, find_sections, find_signature_date, find_title, joined_text
 from .recover import Budget
-from .regions import find_regions
+from .regions import extend_to_grid_start, find_regions
 from .tables import detect_template, read_t2, read_t3, read_t4
 from .tokens import tokenise
 
@@ -44,6 +44,8 @@ def parse_document(doc: Document, *, agency: str | None = None, year: int | None
     notes = list(doc.notes)
     tokens = tokenise(doc.lines, _first_table_line(doc))
     regions = find_regions(tokens)
+    extend_to_grid_start(tokens, regions, lambda line: doc.lines[line].is_row,
+                         floor=regions["t2"][1] if "t2" in regions else 0)
     text = joined_text(doc)
     sections, section_where, section_headings, section_notes = find_sections(doc, text)
     notes += section_notes

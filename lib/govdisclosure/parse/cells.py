@@ -64,9 +64,10 @@ def emit(table: str, key: str, columns: Sequence[str], kinds: Sequence[str], rec
             sources = [tokens[i] for i in chosen.sources[j] if i < len(tokens)]
             printed = " / ".join(t.text for t in sources) or chosen.pieces[j]
             value, state = parse_cell(chosen.pieces[j], kinds[j])
-            how = chosen.method
-            if how:
-                how = f"{how} ({method or 'the only reading'}) from '{printed}'"
+            # every cell of a recovered row says so: its place in the row came from the reading
+            how = ""
+            if chosen.method:
+                how = f"{chosen.method} ({method or 'the only reading'}) from '{printed}'"
                 if not sources:
                     how = f"{chosen.method} ({method or 'the only reading'}): not printed, confirmed by the row's sum"
             out.append(Cell(table, key, column, value, state, printed,

@@ -101,13 +101,15 @@ def subtotal_key(norm: str) -> str | None:
     return f"{found[1]}_subtotal" if found else "subtotal"
 
 
-def join_wrapped(records: list[Record], key_of: Callable[[str], str | None]) -> list[Record]:
+def join_wrapped(records: list[Record], key_of: Callable[[str], str | None],
+                 keys_in: Callable[[str], set[str]], generic: Callable[[str], bool]) -> list[Record]:
     """Join the pieces of labels a converter wrapped onto the next rows.
 
     A grid row continues the row above it when its label is not numbered (一、 （二） 3.), is no
-    subtotal, the two rows do not both carry numbers, and its label names no other row than the
-    one above (or the row above is a numbered label that names none yet, such as 「5.要求」); the
-    label is joined and the numbers are those of whichever piece printed them.
+    subtotal, no header (naming several rows), the two rows do not both carry numbers, and its
+    label names no row by itself or
+    the same row as the joined label (「2.其他」 + 「法律行政法规禁止公开」, 「5.要求」 + 「行政机关确认或重新
+    出具已获取信息」); the label is joined and the numbers are those of whichever piece printed them.
     """
     out: list[Record] = []
     for record in records:
@@ -116,8 +118,13 @@ def join_wrapped(records: list[Record], key_of: Callable[[str], str | None]) -> 
                 and record.first_line == previous.last_line + 1
                 and not _NUMBERED.match(record.norm) and subtotal_key(record.norm) is None
                 and not (previous.has_values and record.has_values)):
-            own, above = key_of(record.norm), key_of(previous.norm)
-            if own is None or own == above or (above is None and _NUMBERED.match(previous.norm)):
+            own = key_of(record.norm)
+            joined = key_of(previous.norm + record.norm)
+            header = len(keys_in(record.norm)) >= 2  # a header row names several rows
+            # a piece that is only a generic word (「其他」) names a row only if it adds to none
+            if generic(record.norm) and joined == key_of(previous.norm):
+                own = None
+            if not header and (own is None or joined == own):
                 previous.label += record.label
                 previous.norm += record.norm
                 previous.last_line = record.last_line
@@ -133,12 +140,14 @@ def drop_split_columns(records: Sequence[Record], width: int) -> int:
     (a column a converter cut in two); return how many positions were dropped (0 when the rows
     do not say unambiguously which cells are the extra ones).
 
-    Rows are aligned on their last cell.  A position counts as an extra column only if at least
-    three rows have it and it is empty in all of them.
+    Rows are aligned on their last cell, after the padding at either end is dropped.  A position
+    counts as an extra column only if at least three rows have it and it is empty in all of them.
     """
     rows = [r for r in records if r.grid and r.has_values]
     if not rows:
         return 0
+    for r in rows:
+        r.values = grid_values(r.values, width)  # padding at either end is not a split column
     widest = max(len(r.values) for r in rows)
     if widest <= width:
         return 0
@@ -185,4 +194,5 @@ def record_readings(record: Record, kinds: Sequence[str], doc: Document, *, sums
     if record.grid and len(usable) != len(values):
         return RowReadings([], fits=False, cut="positions")  # blanks mixed into a short row: positions are lost
     return readings(usable, kinds, sums=sums, dropped_repeats=doc.dropped_repeats and not record.grid,
-                    one_per_line=not record.grid, grid=record.grid, parse=parse, budget=budget)
+                    split_lines=doc.split_numbers and not record.grid, grid=record.grid, parse=parse,
+                    budget=budget)

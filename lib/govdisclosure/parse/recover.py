@@ -181,56 +181,79 @@ def _glued(texts: Sequence[str], kinds: Sequence[str], sums: Sequence[tuple[int,
 
 
 def _repeats(texts: Sequence[str], kinds: Sequence[str], sums: Sequence[tuple[int, int]], budget: Budget,
-             cap: int) -> list[Candidate]:
-    """Every way to give each token one or more neighbouring cells (the crawler kept one of
-    each run of equal lines), ``len(kinds)`` cells in all, under which the ``sums`` hold; a search
-    that follows the sums like :func:`_glued`."""
+             cap: int, joins: int = 0, halves: bool = False) -> list[Candidate]:
+    """Readings of text whose crawler dropped repeated lines (it kept one of each run of equal
+    lines), ``len(kinds)`` cells in all, under which the ``sums`` hold.
+
+    Each printed line stands for one or more equal lines in a row; with ``joins`` > 0 the
+    crawler also broke numbers over lines (Word split them over spans), so up to ``joins`` cells
+    are two consecutive lines joined — a line that a repeat made disappear may be half of one
+    (110 as "1" / "10" after a cell "1" kept as "1" / "10"; with ``halves``, 33 as "3" / "3" kept
+    as "3", a reading that only a sum can confirm).  A search that follows the sums like
+    :func:`_glued`.
+    """
     n, k = len(kinds), len(texts)
-    if not all(_valid(t, kinds[0]) and all(_valid(t, kind) for kind in set(kinds)) for t in texts):
-        return []
     total_of = {b - 1 for a, b in sums}
     grouped = {j for a, b in sums for j in range(a, b - 1)}
-    numbers = [_number(t) for t in texts]
     found: list[Candidate] = []
-    dead: set[tuple[int, int, int]] = set()
-    sources: list[int] = []
+    dead: set[tuple[int, int, int, int]] = set()
+    pieces: list[str] = []
+    sources: list[tuple[int, ...]] = []
+    method = REPEATS if not joins else f"{SPLIT}; {REPEATS}"
 
-    def walk(i: int, j: int, running: int) -> bool:
-        # token i was given to cell j − 1 (i = −1 before the first cell)
+    def lines(i: int, used: bool) -> tuple[int, ...]:
+        """The printed line the next piece may come from: the same again (a repeat), or the next."""
+        return (i, i + 1) if used and i >= 0 else (i + 1,)
+
+    def walk(i: int, j: int, running: int, left: int) -> bool:
+        # line i was the last one used (−1: none yet)
         budget.spend()
         if j == n:
             if i == k - 1:
-                found.append(Candidate(tuple(texts[s] for s in sources), tuple((s,) for s in sources), REPEATS))
+                joined = sum(len(s) > 1 for s in sources)
+                found.append(Candidate(tuple(pieces), tuple(sources), method if joined else REPEATS))
                 if len(found) > cap:
                     raise SearchCut("readings")
                 return True
             return False
-        state = (i, j, running)
+        state = (i, j, running, left)
         if state in dead:
             return False
         any_found = False
-        for t in (i, i + 1):
-            if t < 0 or t >= k or n - j - 1 < k - 1 - t:
+        for first in lines(i, True):
+            if first >= k:
                 continue
-            if j in total_of:
-                if numbers[t] != running:
-                    continue
-                nxt = 0
-            elif j in grouped:
-                if numbers[t] is None:
-                    continue
-                nxt = running + numbers[t]
-            else:
-                nxt = 0
-            sources.append(t)
-            if walk(t, j + 1, nxt):
-                any_found = True
-            sources.pop()
+            options = [((first,), texts[first])]
+            if left:
+                options += [((first, second), texts[first] + texts[second])
+                            for second in ((first, first + 1) if halves else (first + 1,)) if second < k]
+            for used, piece in options:
+                last = used[-1]
+                still = left - (len(used) > 1)  # joins left after this cell
+                if n - j - 1 + still < k - 1 - last or not _valid(piece, kinds[j]):
+                    continue  # the lines left need more cells than are left
+                value = _number(piece)
+                if j in total_of:
+                    if value != running:
+                        continue
+                    nxt = 0
+                elif j in grouped:
+                    if value is None:
+                        continue
+                    nxt = running + value
+                else:
+                    nxt = 0
+                pieces.append(piece)
+                sources.append(used)
+                if walk(last, j + 1, nxt, still):
+                    any_found = True
+                pieces.pop()
+                sources.pop()
         if not any_found:
             dead.add(state)
         return any_found
 
-    walk(-1, 0, 0)
+    walk(-1, 0, 0, joins)
     return found
 
 
@@ -314,12 +337,12 @@ class RowReadings:
 
 
 def readings(values: Sequence[Token], kinds: Sequence[str], *, sums: Sequence[tuple[int, int]] = (),
-             dropped_repeats: bool = False, one_per_line: bool = False, grid: bool = False,
+             dropped_repeats: bool = False, split_lines: bool = False, grid: bool = False,
              parse: Callable[[Candidate], tuple] | None = None, budget: Budget | None = None) -> RowReadings:
     """Every reading of a row's value tokens as ``len(kinds)`` cells, kept by the row's sums.
 
-    ``dropped_repeats``: the source is known to have lost equal neighbours; ``one_per_line``:
-    the source printed one cell per line (a number may be broken over lines); ``grid``: the row
+    ``dropped_repeats``: the source is known to have lost equal neighbours; ``split_lines``:
+    the source is known to break numbers over lines (one text node per span); ``grid``: the row
     is a real table row (cells are positions: no token is a piece of a neighbour's number).
     ``parse`` turns a candidate into cell values (for the sums).  Raises nothing: a search that
     runs out of ``budget`` gives ``cut``.
@@ -328,19 +351,25 @@ def readings(values: Sequence[Token], kinds: Sequence[str], *, sums: Sequence[tu
     texts = [re.sub(r"(?<=\d) (?=\d)", "", v.text) for v in values]
     n, k = len(kinds), len(texts)
     parse = parse or (lambda c: tuple(_number(p) for p in c.pieces))
-    if k == n:
+    counts_only = all(kind == "count" for kind in kinds)
+    # a crawler that drops repeated lines may also have broken a number over two lines: then a
+    # row can arrive with as many pieces as cells and still be damaged
+    crawled = dropped_repeats and split_lines and counts_only and not grid
+    if k == n and not crawled:
         spaced = [i for i, v in enumerate(values) if v.text != texts[i]]
         method = SPLIT_DIGITS if spaced else ""
         return RowReadings([Candidate(tuple(texts), tuple((i,) for i in range(k)), method)])
     try:
         found: dict[tuple[str, ...], Candidate] = {}
-        counts_only = all(kind == "count" for kind in kinds)
         numeric = all(t and (t[0].isdigit() or t[0] in "+-−－﹣") for t in texts)
-        fitting_glued = None
+        if k == n:
+            found[tuple(texts)] = Candidate(tuple(texts), tuple((i,) for i in range(k)), "")
+        if crawled and numeric:
+            for c in _repeats(texts, kinds, sums, budget, MAX_READINGS, joins=2, halves=bool(sums)):
+                found.setdefault(c.pieces, c)
         if 0 < k < n and numeric:
-            # the sums steer the search; the readings that break them come only if none fits
-            fitting_glued = _glued(texts, kinds, sums if counts_only else (), budget, MAX_READINGS)
-            for c in fitting_glued:
+            # the sums steer the search
+            for c in _glued(texts, kinds, sums if counts_only else (), budget, MAX_READINGS):
                 found.setdefault(c.pieces, c)
             if dropped_repeats:
                 for c in _repeats(texts, kinds, sums if counts_only else (), budget, MAX_READINGS):
@@ -349,7 +378,7 @@ def readings(values: Sequence[Token], kinds: Sequence[str], *, sums: Sequence[tu
                 for c in _zeros(texts, kinds, budget):
                     found.setdefault(c.pieces, c)
         elif k > n and k - n <= 4:
-            seps = frozenset({"line"} if one_per_line else set()) | (frozenset() if grid else {"space"})
+            seps = frozenset({"line"} if split_lines else set()) | (frozenset() if grid else {"space"})
             for c in _joined(texts, [v.sep for v in values], kinds, seps, budget):
                 found.setdefault(c.pieces, c)
         options = list(found.values())
@@ -360,20 +389,16 @@ def readings(values: Sequence[Token], kinds: Sequence[str], *, sums: Sequence[tu
             raise SearchCut("readings")
         if fitting:
             return RowReadings(fitting)
-        # nothing fits: the printed row breaks the arithmetic (or another damage hit it); keep
-        # every reading of the printed pieces, so that only what they all agree on is taken
-        fallback = [c for c in options if not c.invented]
-        if fitting_glued is not None and counts_only and sums:
-            unconstrained = _glued(texts, kinds, (), budget, MAX_READINGS)
-            if dropped_repeats:
-                unconstrained += _repeats(texts, kinds, (), budget, MAX_READINGS)
-            for c in unconstrained:
-                if c.pieces not in found:
-                    found[c.pieces] = c
-                    fallback.append(c)
-        if len(fallback) > MAX_READINGS:
-            raise SearchCut("readings")
-        return RowReadings(fallback, fits=False)
+        if not sums or any(ok is None for _, ok in checked):
+            # no sum to judge by (table 二's rows, a blank total): every reading the moves allow
+            # stays, and only what they all agree on is taken
+            fallback = [c for c, ok in checked if ok is None and not c.invented]
+            if len(fallback) > MAX_READINGS:
+                raise SearchCut("readings")
+            return RowReadings(fallback, fits=False)
+        # nothing fits: the printed row breaks the arithmetic, or a damage no move undoes hit it;
+        # either way no reading is known to be the printed one
+        return RowReadings([], fits=False)
     except SearchCut as cut:
         budget.cut += 1
         return RowReadings([], fits=False, cut=str(cut))

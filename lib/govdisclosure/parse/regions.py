@@ -62,3 +62,23 @@ def find_regions(tokens: Sequence[Token]) -> dict[str, tuple[int, int]]:
     if t4 is not None:
         regions["t4"] = (t4, end)
     return regions
+
+
+def extend_to_grid_start(tokens: Sequence[Token], regions: dict[str, tuple[int, int]], is_row, table: str = "t3",
+                         floor: int = 0) -> None:
+    """Start ``table``'s region at the first row of the real table (HTML, Markdown, tab-separated)
+    its anchor sits in: a converter that wrapped the first row's label over several rows, or a
+    table under generic headers (数据1…), leaves the anchor below the table's first rows.
+    ``is_row(line)`` says whether a document line is a table row; ``floor`` is where the region may
+    start at the earliest (the end of the table before)."""
+    if table not in regions:
+        return
+    start, stop = regions[table]
+    line = tokens[start].line
+    if not is_row(line):
+        return
+    first = start
+    while first - 1 >= floor and tokens[first - 1].line >= line - 1 and is_row(tokens[first - 1].line):
+        line = tokens[first - 1].line
+        first -= 1
+    regions[table] = (first, stop)

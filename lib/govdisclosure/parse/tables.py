@@ -25,7 +25,7 @@ from typing import Sequence
 
 from ..model import Cell, LabelNote
 from ..readers.document import Document
-from ..template import (RowDef, T2_COLUMN_DEFS, T2_COLUMN_LABEL_2019, T2_LAYOUT, T2_ROWS, T3_COLUMNS, T3_ROWS,
+from ..template import (GENERIC_LABELS, RowDef, T2_COLUMN_DEFS, T2_COLUMN_LABEL_2019, T2_LAYOUT, T2_ROWS, T3_COLUMNS, T3_ROWS,
                         T4_COLUMNS, T4_LITIGATION, T4_ROWS, TEMPLATE_MARKERS, t3_rows)
 from .cells import emit, emit_all_dash, parse_cell
 from .labels import LabelMatcher, bare
@@ -80,6 +80,12 @@ def _printed(record: Record) -> str:
     return " ".join(v.text for v in record.values if v.text)
 
 
+def _lose(lost: list, table: str, record: Record, why: str) -> None:
+    """Record the numbers of a record no cell took (nil markers and blanks are no loss)."""
+    if any(ch.isdigit() for v in record.values for ch in v.text):
+        lost.append((table, _printed(record), record.loc, why))
+
+
 def _cut_note(table: str, key: str, record: Record) -> str:
     if record.cut == "positions":
         return "the row has blank cells and too few cells: the positions of its numbers are lost"
@@ -96,7 +102,9 @@ def read_t3(tokens: Sequence[Token], doc: Document, template: str, budget: Budge
     notes: list[str] = []
     lost: list[tuple[str, str, str, str]] = []
     kinds = ["count"] * len(T3_COLUMNS)
-    records = join_wrapped(build_records(tokens, doc), _t3_key)
+    records = join_wrapped(build_records(tokens, doc), _t3_key,
+                           lambda norm: {key for _, _, key in T3_MATCHER.all_matches(norm)},
+                           lambda norm: bare(norm) in GENERIC_LABELS)
     dropped = drop_split_columns(records, len(kinds))
     if dropped:
         notes.append(f"表三: {dropped} column(s) empty in every row (a header cut in two) dropped")
@@ -126,19 +134,19 @@ def read_t3(tokens: Sequence[Token], doc: Document, template: str, budget: Budge
                 record.key, record.match = similar.key, similar
         if not record.options and not record.cut and not record.grid and grid_rows >= 3:
             notes.append(f"表三: stray numbers '{_printed(record)}' at {record.loc} ignored")
-            lost.append(("t3", _printed(record), record.loc, "numbers outside the table's rows"))
+            _lose(lost, "t3", record, "numbers outside the table's rows")
             continue
         if record.key is None:
             if record.grid and (record.options or record.cut == "nil"):
                 unlabeled.append((index, record))
             elif record.has_values:
                 notes.append(f"表三: values after unknown label '{record.label[:30]}' at {record.loc} ignored")
-                lost.append(("t3", _printed(record), record.loc, f"after a label that names no row: '{record.label[:30]}'"))
+                _lose(lost, "t3", record, f"after a label that names no row: '{record.label[:30]}'")
             continue
         if record.key in keyed:
             notes.append(f"表三: row {record.key} printed twice; the first ({keyed[record.key].loc}) is used")
             if _printed(record) != _printed(keyed[record.key]):
-                lost.append(("t3", _printed(record), record.loc, f"a second row labelled like {record.key}"))
+                _lose(lost, "t3", record, f"a second row labelled like {record.key}")
             continue
         keyed[record.key] = record
         order.append((index, record.key))
@@ -150,7 +158,7 @@ def read_t3(tokens: Sequence[Token], doc: Document, template: str, budget: Budge
     template_keys = [r.key for r in t3_rows(template, single_other=single)]
     placed = _place_unlabeled(unlabeled, order, keyed, template_keys, notes)
     for record in placed:
-        lost.append(("t3", _printed(record), record.loc, "a row without a label that could not be placed"))
+        _lose(lost, "t3", record, "a row without a label that could not be placed")
 
     present = [k for k in template_keys if k in keyed] + [k for k in keyed if k not in template_keys]
     outcome_keys = tuple(r.key for r in T3_ROWS if r.group and r.key in template_keys)
@@ -222,26 +230,31 @@ def _place_unlabeled(unlabeled, order, keyed, template_keys, notes) -> list[Reco
 
 # --------------------------------------------------------------------------- table 四
 
-def _t4_names(norm: str) -> tuple[list[str], list[str]]:
-    """(rows, columns) of table 四 that a label names, in printed order.  "行政诉讼" alone (a group
-    header) names both litigation rows; beside 「未经复议直接起诉」 or 「复议后起诉」 it names only
-    those."""
+def _t4_names(norm: str) -> tuple[list[str], list[str], list[str]]:
+    """(rows, columns, columns named after the last row) of table 四 that a label names, in
+    printed order.  "行政诉讼" alone (a group header) names both litigation rows; beside
+    「未经复议直接起诉」 or 「复议后起诉」 it names only those."""
     rows: list[str] = []
     columns: list[str] = []
+    after: list[str] = []
     group_at = None
     for match in _T4_CORES.finditer(norm):
         key = _T4_KEY_OF[match.group()]
         if key == "litigation":
             group_at = len(rows) if group_at is None else group_at
+            after = []
         elif key in _T4_ROW_KEYS:
             if key not in rows:
                 rows.append(key)
-        elif key not in columns:
-            columns.append(key)
+            after = []
+        else:
+            if key not in columns:
+                columns.append(key)
+            after.append(key)
     litigation = ["litigation_direct", "litigation_after_review"]
     if group_at is not None and not any(k in rows for k in litigation):
         rows[group_at:group_at] = litigation
-    return rows, columns
+    return rows, columns, after
 
 
 @dataclass
@@ -273,7 +286,7 @@ def _t4_pieces(records: list[Record]) -> tuple[list[_Piece], list[Record]]:
         # the section's heading (「四、政府信息公开行政复议、行政诉讼情况」) names the rows in another
         # order than the table's header after it
         tail = tail.rsplit(_HEADING_END, 1)[-1]
-        rows, named = _t4_names(tail)
+        rows, named, after_rows = _t4_names(tail)
         if prose and not rows and not named:
             if pieces:
                 break  # the prose after the table
@@ -285,9 +298,14 @@ def _t4_pieces(records: list[Record]) -> tuple[list[_Piece], list[Record]]:
             # header rows and headings name the rows of the numbers that follow them
             naming += [r for r in rows if r not in naming]
             continue
+        if rows and len(after_rows) == 1 and not started:
+            # a header naming the kinds of case, then the first outcome of a vertical table, with
+            # nothing between them (text that lost the table's rows)
+            naming += [r for r in rows if r not in naming]
+            rows, named = [], after_rows
         if naming:
             context_rows, naming = naming, []
-        vertical = len(named) == 1 and not rows and len(tail) <= 8
+        vertical = len(named) == 1 and not rows and (len(tail) <= 8 or after_rows == named)
         if vertical:
             pieces.append(_Piece(record, context_rows or list(_T4_ROW_KEYS), named, True))
         elif started:
@@ -319,7 +337,7 @@ def read_t4(tokens: Sequence[Token], doc: Document, budget: Budget | None = None
             sums = tuple((g * width, (g + 1) * width) for g in range(len(piece.rows))) if total_last else ()
         if any(cell in assigned for cell in cells):
             notes.append(f"表四: numbers at {piece.record.loc} repeat cells already read; ignored")
-            lost.append(("t4", _printed(piece.record), piece.record.loc, "a second printing of table 四's cells"))
+            _lose(lost, "t4", piece.record, "a second printing of table 四's cells")
             continue
         for i, cell in enumerate(cells):
             assigned[cell] = (piece, i)

@@ -29,6 +29,8 @@ _CJK = re.compile(r"[\u3400-\u9fff“\"《（(]")
 # A number directly followed by one of these is part of the text ("2019年", "第3项").
 _TEXT_AFTER = frozenset("年月日号期届次条款项页号楼层")
 # A list number printed alone before a label ("1." on its own line or in its own cell).
+# A cell of punctuation only (a label's "，" or "）" a converter put in a row of its own).
+_PUNCTUATION = re.compile(r"^\s*[，。、；：,.;:（）()“”\"'《》【】]+\s*$")
 ITEM_NUMBER = re.compile(r"^\s*(?:\d{1,2}\s*[.．、]|[（(]\s*\d{1,2}\s*[)）])\s*$")
 
 
@@ -134,7 +136,10 @@ def tokenise(lines: list[Line], start: int = 0, stop: int | None = None) -> list
         if line.is_row:
             locs = line.cell_locs or [line.loc] * len(line.cells)
             for cell, loc in zip(line.cells, locs):
-                if is_value_cell(cell) or not _HAS_CJK.search(cell):  # "12a" is one (bad) value
+                if ITEM_NUMBER.match(cell) or _PUNCTUATION.match(cell):
+                    # "5." in its own cell numbers the label beside it; "，" is a piece of a label
+                    out.append(Token("L", cell.strip(), "cell", loc, index))
+                elif is_value_cell(cell) or not _HAS_CJK.search(cell):  # "12a" is one (bad) value
                     out.append(Token("V", cell.strip(), "cell", loc, index))
                 else:
                     tokenise_text(cell, loc, index, "cell", out)

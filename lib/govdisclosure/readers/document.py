@@ -39,6 +39,8 @@ class Document:
     fields: dict[str, str] = field(default_factory=dict)  # crawler header / HTML meta fields
     # The crawler dropped consecutive duplicate lines (so equal neighbouring cells collapsed).
     dropped_repeats: bool = False
+    # The crawler broke numbers over lines (one text node per span: "202" / "1" / "年").
+    split_numbers: bool = False
     notes: list[str] = field(default_factory=list)
     # which reader produced the lines (pdfplumber, pdfium, ocr, …); the format when empty
     reader: str = ""

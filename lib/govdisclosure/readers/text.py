@@ -77,6 +77,25 @@ def detect_dropped_repeats(lines: list[Line]) -> bool:
     return numbers >= 20
 
 
+_PROSE_ENDS_IN_DIGIT = re.compile(r"[\u3400-\u9fff，。、；：“”（）].*\d$")
+
+
+def detect_split_numbers(lines: list[Line]) -> bool:
+    """A crawler that writes one text node per line breaks numbers that Word split over spans:
+    prose ending in digits continued by a line that starts with digits ("…新要求。202" / "1" /
+    "年底前").  Two such places are evidence; a table's one-number-per-line cells are not."""
+    seen = 0
+    for line, following in zip(lines, lines[1:]):
+        if line.is_row or following.is_row:
+            continue
+        text, after = line.cells[0].strip(), following.cells[0].strip()
+        if after[:1].isdigit() and _PROSE_ENDS_IN_DIGIT.search(text):
+            seen += 1
+            if seen >= 2:
+                return True
+    return False
+
+
 def _indented_text(raw: str) -> bool:
     """A paragraph indented with tabs (Word copy-paste), not a table row: tabs only before one
     piece of text that is not a number.  A row's single label with trailing empty cells
@@ -105,6 +124,10 @@ def read_text(text: str, path: str, sha256: str, encoding: str) -> Document:
     lines = text_lines(body, first_line=body_start + 1)
     doc = Document(path, "text", lines, sha256, encoding, fields)
     doc.dropped_repeats = detect_dropped_repeats(lines)
+    doc.split_numbers = detect_split_numbers(lines)
+    if doc.split_numbers:
+        doc.notes.append("crawler broke numbers over lines (one text node per span): a number split "
+                         "over lines is joined where the template's arithmetic leaves one reading")
     if doc.dropped_repeats:
         doc.notes.append("crawler dropped consecutive duplicate lines: equal neighbouring cells "
                          "arrive as one and are restored from the template's arithmetic")
