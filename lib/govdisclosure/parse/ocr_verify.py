@@ -19,9 +19,11 @@ every identity it takes part in holds, and every broken identity is then mended,
 reading is taken and the cell's ``how`` says so, starting with :data:`CORRECTED` ("OCR
 corrected: …").  Repeated while a single correction fits.  Otherwise no value is invented:
 
-* an identity still broken whose cells were all read clearly (confidence ≥
-  :data:`CLEAR`, no alternative, digits as read) is the report's own mismatch, left as
-  printed for the checks to report, as for any other format;
+* when several cells each have a reading that would mend a broken identity, any of them may
+  be the misread one: they become ``ambiguous``;
+* an identity still broken that no single reading mends, whose cells were all read clearly
+  (confidence ≥ :data:`CLEAR`), is the report's own mismatch, left as printed for the checks
+  to report, as for any other format;
 * the doubtful cells of a broken identity become ``ambiguous``;
 * a doubtful cell in no identity that can be assessed (table 二 has none) is ``ambiguous``
   too — only the arithmetic could have confirmed it.
@@ -151,14 +153,11 @@ def verify(report: Report, recognitions: Mapping[str, object]) -> dict[str, int]
     for rule in rules:
         for key in rule.keys:
             by_key.setdefault(key, []).append(rule)
-    corrected = 0
-    for _ in range(MAX_ROUNDS):
-        broken = [r for r in rules if _holds(r, values) is False]
-        if not broken:
-            break
+    def mending(broken: list[Identity]) -> list[tuple[tuple, float, str]]:
+        """(cell, value, why) of each single other reading that mends every broken identity
+        without breaking another."""
         fixes = []
-        suspects = {k for r in broken for k in r.keys if k in read}
-        for key in sorted(suspects):
+        for key in sorted({k for r in broken for k in r.keys if k in read}):
             cell, recognition = read[key]
             for value, why in alternatives(cell, recognition).items():
                 trial = dict(values)
@@ -166,6 +165,14 @@ def verify(report: Report, recognitions: Mapping[str, object]) -> dict[str, int]
                 if all(_holds(r, trial) is not False for r in by_key[key]) and \
                         all(_holds(r, trial) is not False for r in broken):
                     fixes.append((key, value, why))
+        return fixes
+
+    corrected = 0
+    for _ in range(MAX_ROUNDS):
+        broken = [r for r in rules if _holds(r, values) is False]
+        if not broken:
+            break
+        fixes = mending(broken)
         if len(fixes) != 1:
             break
         key, value, why = fixes[0]
@@ -177,9 +184,22 @@ def verify(report: Report, recognitions: Mapping[str, object]) -> dict[str, int]
         cell.value, cell.state = value, "number"
         values[key] = value
         corrected += 1
+    # a number cell read as letters ("B"), whose digits the identities confirm
+    for key, (cell, recognition) in read.items():
+        rules_of = by_key.get(key, [])
+        if cell.state == "text" and values.get(key) is not None and rules_of \
+                and any(_holds(r, values) is True for r in rules_of) \
+                and not any(_holds(r, values) is False for r in rules_of):
+            confirmed = [r.name for r in rules_of if _holds(r, values) is True]
+            cell.how = (f"{CORRECTED} read '{recognition.free_text or cell.raw}' (confidence "
+                        f"{recognition.confidence:.2f}); as digits, {values[key]:g}, it makes "
+                        f"{'; '.join(confirmed)} hold")
+            cell.value, cell.state = values[key], "number"
+            corrected += 1
     ambiguous = 0
     broken = [r for r in rules if _holds(r, values) is False]
-    flagged: set[tuple] = set()
+    # several single readings mend it: any of those cells may be the misread one
+    flagged: set[tuple] = {key for key, _, _ in mending(broken)} if broken else set()
     for rule in broken:
         for key in rule.keys:
             if key in read and is_doubtful(*read[key]) and CORRECTED not in read[key][0].how:
@@ -196,7 +216,8 @@ def verify(report: Report, recognitions: Mapping[str, object]) -> dict[str, int]
         rule_names = [r.name for r in by_key.get(key, []) if _holds(r, values) is False]
         reason = ("does not add up: " + "; ".join(rule_names)) if rule_names else "no identity can confirm it"
         cell.how = (f"{UNCONFIRMED} read '{recognition.free_text or recognition.text}' with confidence "
-                    f"{recognition.confidence:.2f}; {reason}; no single other reading fits — no value guessed")
+                    f"{recognition.confidence:.2f}; {reason}; no single reading of one cell is the only "
+                    f"one that fits — no value guessed")
         cell.value, cell.state = None, "ambiguous"
         ambiguous += 1
     clear_mismatch = [r.name for r in broken if not any(k in flagged for k in r.keys)]

@@ -321,7 +321,7 @@ def _native_dpi(page, width_pt: float, height_pt: float) -> float:
     best = 0.0
     try:
         for obj in page.get_objects(filter=[pdfium.raw.FPDF_PAGEOBJ_IMAGE], max_depth=2):
-            left, bottom, right, top = obj.get_bounds()
+            left, bottom, right, top = obj.get_bounds() if hasattr(obj, "get_bounds") else obj.get_pos()
             w_px, h_px = obj.get_px_size()
             if right - left > width_pt * 0.5:
                 best = max(best, w_px / ((right - left) / 72))

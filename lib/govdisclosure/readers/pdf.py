@@ -13,8 +13,9 @@ Three readers, tried in this order, and named in ``Document.reader``:
     For a PDF the fast path cannot read (PDFium refuses it, or a page it cannot lay out); the
     document's notes say why it was used.
 ``ocr``
-    For a PDF without a text layer, or whose text layer is garbage (a scan with a broken OCR
-    layer, a font without a Unicode map: the characters are not the template's labels), the
+    For a PDF without a text layer, or whose text layer is garbage — none of the template's
+    words, and either most characters unmapped (a font without a Unicode map) or pages
+    covered by an image (a scan with a broken OCR layer) — the
     pages are rendered and recognised (:func:`govdisclosure.readers.ocr.read_scan`), when the
     ``ocr`` extra is installed; without it the error names the extra.
 
@@ -87,10 +88,43 @@ def read_pdf(data: bytes, path: str, sha256: str, *, reader: str = "auto") -> Do
     text_chars = sum(len(line.text) for line in doc.lines)
     if text_chars == 0:
         return _read_as_scan(data, path, sha256, why="its pages have no text layer")
-    if not has_template_words(doc):
+    if not has_template_words(doc) and (is_garbled(doc) or has_page_images(data)):
         return _read_as_scan(data, path, sha256, why="its text layer holds none of the template's words "
                                                       "(a broken OCR layer or font mapping)", text_layer=doc)
     return doc
+
+
+def is_garbled(doc: Document) -> bool:
+    """Whether most characters of the text layer are not text (private-use code points,
+    replacement or control characters: a font without a Unicode map)."""
+    text = "".join(line.text for line in doc.lines)
+    bad = sum(1 for ch in text if ch == "\ufffd" or "\ue000" <= ch <= "\uf8ff" or (ch < " " and ch not in "\t"))
+    return bool(text) and bad > 0.3 * len(text)
+
+
+def has_page_images(data: bytes) -> bool:
+    """Whether a page is covered (half its area or more) by an image: a scan, whatever text
+    layer was laid over it."""
+    try:
+        import pypdfium2 as pdfium
+
+        pdf = pdfium.PdfDocument(data)
+    except Exception:  # PDFium cannot open it: the text layer is all there is
+        return False
+    try:
+        for index in range(min(len(pdf), MAX_PAGES)):
+            page = pdf[index]
+            try:
+                width, height = page.get_size()
+                for obj in page.get_objects(filter=[pdfium.raw.FPDF_PAGEOBJ_IMAGE], max_depth=2):
+                    left, bottom, right, top = obj.get_bounds() if hasattr(obj, "get_bounds") else obj.get_pos()
+                    if (right - left) * (top - bottom) >= 0.5 * width * height:
+                        return True
+            finally:
+                page.close()
+    finally:
+        pdf.close()
+    return False
 
 
 def has_template_words(doc: Document) -> bool:
