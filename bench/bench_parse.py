@@ -9,12 +9,19 @@ caches kept, as in a batch where rows like "0000000" repeat).  For the HTML repo
 times ``pandas.read_html`` extracting the same files' raw tables and prints the ratio.
 Goals (issue 2): parsing at least as fast as ``pandas.read_html`` alone, and at least 200
 text reports per second on one core.
+
+PDF (issue 10): text-layer PDF reports per second with the fast PDFium reader beside the
+pdfplumber reader in the same run (goal ≥ 10×, with identical cells on every bundled PDF),
+and OCR seconds per page on scans made from the bundled PDFs by
+``tests/fixtures/make_scans.py`` (one ONNX Runtime thread; goal ≤ 2 s a page).  ``--no-ocr``
+leaves the OCR part out.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from io import StringIO
 from pathlib import Path
@@ -22,7 +29,8 @@ from pathlib import Path
 import pandas as pd
 
 import govdisclosure as gd
-from govdisclosure.parse import cells, recover
+from govdisclosure.parse import cells, parse_document, recover
+from govdisclosure.readers import pdf as pdf_reader
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,6 +53,7 @@ def rate(files: list[Path], repeat: int, *, cold: bool) -> float:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--no-ocr", action="store_true", help="leave the OCR timing out")
     args = parser.parse_args(argv)
     files = sorted((ROOT / "data" / "corpus").glob("*/source.*"))
     by_format = {
@@ -77,7 +86,63 @@ def main(argv=None) -> int:
     print(f"\npandas.read_html on the same {len(html)} HTML files (raw tables only): {read_html:.1f} files/s")
     print(f"ratio load_report (cold) / read_html: {cold_html / read_html:.2f}  (goal ≥ 1)")
     print(f"text reports per second (cold): {results['text'][0]:.0f}  (goal ≥ 200)")
+    bench_pdf(by_format["pdf"], max(3, args.repeat // 2))
+    if not args.no_ocr:
+        bench_ocr(by_format["pdf"])
     return 0
+
+
+def _cells(report) -> list[tuple]:
+    return [(c.table, c.row, c.column, c.value, c.state, c.raw, c.location) for c in report.cell_list]
+
+
+def bench_pdf(files: list[Path], repeat: int) -> None:
+    """Text-layer PDF reports per second, PDFium beside pdfplumber, read and parsed, interleaved."""
+    loaded = [(p, p.read_bytes()) for p in files]
+    readers = {"pdfium": pdf_reader.read_pdf_pdfium, "pdfplumber": pdf_reader.read_pdf_pdfplumber}
+    for path, data in loaded:  # imports and first-use costs out of the timing; cells compared
+        a, b = (parse_document(read(data, str(path), "0")) for read in readers.values())
+        same = _cells(a) == _cells(b)
+        print(f"  {path.parent.name}: {len(a.cell_list)} cells, identical with both readers: {same}")
+    spent = dict.fromkeys(readers, 0.0)
+    for _ in range(repeat):
+        for name, read in readers.items():
+            start = time.perf_counter()
+            for path, data in loaded:
+                parse_document(read(data, str(path), "0"))
+            spent[name] += time.perf_counter() - start
+    rates = {name: repeat * len(loaded) / seconds for name, seconds in spent.items()}
+    print(f"\nPDF reports per second (read + parse, {len(loaded)} files × {repeat}): "
+          f"PDFium {rates['pdfium']:.1f}, pdfplumber {rates['pdfplumber']:.1f}; "
+          f"ratio {rates['pdfium'] / rates['pdfplumber']:.1f}×  (goal ≥ 10×)")
+
+
+def bench_ocr(files: list[Path]) -> None:
+    """OCR seconds per page on scans of the bundled PDFs (one ONNX Runtime thread)."""
+    sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
+    import make_scans
+    import pypdfium2
+
+    from govdisclosure.readers import ocr
+
+    ocr.engine()  # model loading out of the timing (once per process, about 0.3 s)
+    with tempfile.TemporaryDirectory() as folder:
+        scans = [make_scans.make_scan(p, Path(folder)) for p in files]
+        ocr.read_scan(scans[0].read_bytes(), str(scans[0]), "0")  # first-run costs of ONNX Runtime
+        seconds, exact, total = 0.0, 0, 0
+        for scan, original in zip(scans, files):
+            start = time.perf_counter()
+            report = gd.load_report(scan)
+            seconds += time.perf_counter() - start
+            truth = {(c.table, c.row, c.column): (c.value, c.state) for c in gd.load_report(original).cell_list
+                     if c.table in ("t3", "t4")}
+            read = {(c.table, c.row, c.column): (c.value, c.state) for c in report.cell_list}
+            exact += sum(1 for k, v in truth.items() if read.get(k) == v)
+            total += len(truth)
+        pages = sum(len(pypdfium2.PdfDocument(str(s))) for s in scans)
+    print(f"OCR (whole report: render, straighten, lines, detect, recognise, parse, verify): "
+          f"{seconds / pages:.2f} s per page over {pages} pages  (goal ≤ 2 s)")
+    print(f"OCR cells of tables 三 and 四 exact: {exact} of {total}")
 
 
 if __name__ == "__main__":

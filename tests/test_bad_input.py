@@ -111,13 +111,30 @@ def test_a_directory_is_refused(tmp_path):
     assert str(caught.value) == f"{tmp_path}: expected a report file, found a directory"
 
 
-def test_a_png_is_named_in_the_message_with_a_hint(tmp_path):
+def test_a_damaged_png_is_named_in_the_message(tmp_path):
     path = tmp_path / "scan.png"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64))
     with pytest.raises(ReportReadError) as caught:
         read_document(path)
-    assert str(caught.value) == (f"{path}: expected a report as text, HTML, Markdown, PDF or DOCX, "
-                                 "found a PNG image (a scanned report must be OCRed first)")
+    assert str(caught.value) == (f"{path}: expected a readable page image, "
+                                 "found a PNG image Pillow cannot open (UnidentifiedImageError)")
+
+
+def test_a_png_without_the_ocr_extra_names_the_extra(tmp_path, monkeypatch):
+    from govdisclosure.readers import ocr
+
+    def missing():
+        raise ocr.OcrUnavailable("the OCR extra is not installed (rapidocr_onnxruntime is missing)")
+
+    monkeypatch.setattr(ocr, "_modules", missing)
+    monkeypatch.setattr(ocr, "_ENGINE", None)
+    path = tmp_path / "scan.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64))
+    with pytest.raises(ReportReadError) as caught:
+        read_document(path)
+    assert str(caught.value) == (f"{path}: expected a report as text, HTML, Markdown, PDF or DOCX, or a page image "
+                                 "with the OCR extra installed, found a PNG image (install the OCR extra to read "
+                                 "scans offline: pip install 'govdisclosure[ocr]')")
 
 
 # --------------------------------------------------------------------------- reports cut short

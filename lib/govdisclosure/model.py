@@ -80,17 +80,19 @@ class Report:
     # ----------------------------------------------------------------- tidy cells
     @cached_property
     def cells(self) -> pd.DataFrame:
-        """One row per cell: the tidy table with labels and recovery notes."""
+        """One row per cell: the tidy table with labels, recovery notes (``how``) and, for cells
+        read by OCR, the recognition ``confidence`` (0–1; NaN for cells read from text)."""
         frame = pd.DataFrame(
-            [(c.table, c.row, c.column, c.value, c.state, c.raw, c.location, c.label, c.how)
+            [(c.table, c.row, c.column, c.value, c.state, c.raw, c.location, c.label, c.how, c.confidence)
              for c in self.cell_list],
-            columns=["table", "row", "column", "value", "state", "raw", "location", "label", "how"],
+            columns=["table", "row", "column", "value", "state", "raw", "location", "label", "how", "confidence"],
         )
         frame.insert(0, "template", self.template)
         frame.insert(0, "year", pd.array([self.year] * len(frame), dtype="Int64"))
         frame.insert(0, "agency", self.agency)
         frame.insert(0, "source", self.source)
         frame["value"] = frame["value"].astype("float64")
+        frame["confidence"] = frame["confidence"].astype("float64")  # OCR only; NaN for text
         return frame
 
     def tidy(self) -> pd.DataFrame:

@@ -113,10 +113,16 @@ def parse_document(doc: Document, *, agency: str | None = None, year: int | None
     signed = find_signature_date(doc)
     if signed:
         fields.setdefault("落款日期", signed)
-    return Report(
+    report = Report(
         source=doc.path, format=doc.format, sha256=doc.sha256, agency=report_agency, year=report_year,
         template=chosen, sections=sections, cell_list=cells, tables_found=found, shape=shape,
         labels=labels, notes=notes, fields=fields, section_locations=section_where,
         section_headings=section_headings,
         agency_from=agency_from, year_from=year_from, reader=doc.reader or doc.format, lost=lost,
     )
+    recognitions = getattr(doc, "recognitions", None)
+    if recognitions:  # cells read by OCR: checked by the template's arithmetic
+        from .ocr_verify import verify
+
+        verify(report, recognitions)
+    return report

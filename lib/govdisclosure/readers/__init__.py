@@ -14,14 +14,20 @@ from .text import read_text
 
 __all__ = ["Document", "Line", "discover", "read_document", "sniff_format", "SUPPORTED_SUFFIXES"]
 
-SUPPORTED_SUFFIXES = (".txt", ".text", ".html", ".htm", ".shtml", ".md", ".markdown", ".pdf", ".docx")
+SUPPORTED_SUFFIXES = (".txt", ".text", ".html", ".htm", ".shtml", ".md", ".markdown", ".pdf", ".docx",
+                      ".png", ".jpg", ".jpeg")
+
+# Page images (a scanned report saved as pictures), read by OCR when the ``ocr`` extra is
+# installed: (signature, what was found).
+_PAGE_IMAGE_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+)
 
 
 # Files that are often saved by mistake where a report was expected, by their first bytes:
 # (signature, what was found, what the user can do).
 _NOT_A_REPORT_SIGNATURES = (
-    (b"\x89PNG\r\n\x1a\n", "a PNG image", "a scanned report must be OCRed first"),
-    (b"\xff\xd8\xff", "a JPEG image", "a scanned report must be OCRed first"),
     (b"GIF8", "a GIF image", ""),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a legacy Office file (.doc/.xls, OLE2 format)",
      "open it in Word or LibreOffice and save it as .docx or PDF"),
@@ -48,6 +54,20 @@ def _pdf_start(data: bytes) -> int:
     return data.find(b"%PDF-", 0, 1024)
 
 
+def _read_page_image(data: bytes, name: str, digest: str, found: str) -> Document:
+    """A report scanned as a page image, read by OCR (:mod:`.ocr`)."""
+    from .ocr import OcrUnavailable, read_scan
+    from .pdf import OCR_EXTRA_HINT
+
+    try:
+        doc = read_scan(data, name, digest, kind="image", found=found)
+    except OcrUnavailable:
+        raise ReportReadError(name, "a report as text, HTML, Markdown, PDF or DOCX, or a page image with the "
+                              "OCR extra installed", found, OCR_EXTRA_HINT) from None
+    doc.notes.insert(0, f"read by OCR: {found}")
+    return doc
+
+
 def discover(paths: Iterable[str | Path]) -> list[Path]:
     """Files named, and report files under folders named (sorted, hidden files left out), in order."""
     found: list[Path] = []
@@ -62,7 +82,8 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def sniff_format(data: bytes, path: str) -> str:
-    """The format of a file from its first bytes: pdf, docx, html, markdown or text."""
+    """The format of a file from its first bytes: pdf, docx or text-like (page images are
+    recognised before, in :func:`read_document`)."""
     if _pdf_start(data) >= 0:
         return "pdf"
     if data.startswith(b"PK\x03\x04"):
@@ -76,8 +97,11 @@ def sniff_format(data: bytes, path: str) -> str:
 def read_document(path: str | Path, *, data: bytes | None = None) -> Document:
     """Read one report file into a :class:`Document`.
 
-    Raises :class:`ReportReadError` for a file that is missing, empty, binary or in no
-    encoding we can read.
+    The format comes from the content: text, HTML, Markdown, DOCX, PDF (its text layer, or
+    OCR for a scan: :mod:`.pdf`), PNG or JPEG page images (OCR).  ``Document.reader`` names
+    the reader used.  Raises :class:`ReportReadError` for a file that is missing, empty,
+    binary or in no encoding we can read, and for a scan or page image when the ``ocr`` extra
+    is not installed (the message names it).
     """
     name = str(path)
     if data is None:
@@ -94,6 +118,9 @@ def read_document(path: str | Path, *, data: bytes | None = None) -> Document:
     if not data.strip():
         raise ReportReadError(name, "a report", f"a file with only whitespace ({len(data)} bytes)")
     digest = sha256_of(data)
+    image = next((found for signature, found in _PAGE_IMAGE_SIGNATURES if data.startswith(signature)), None)
+    if image is not None:
+        return _read_page_image(data, name, digest, image)
     known = _known_non_report(data)
     if known is not None:
         raise ReportReadError(name, "a report as text, HTML, Markdown, PDF or DOCX", *known)
