@@ -273,7 +273,9 @@ def test_every_consecutive_year_pair_in_the_corpus_is_checked_for_carry_over():
     ids = corpus_ids()
     reports = [load(i) for i in ids]
     found = check(reports, rules=["X-CARRY"])
-    chains = {(meta_of(i)["agency"].split("（")[0][-5:], meta_of(i)["year"]) for i in ids}
+    # an old-format report (before the 2019 template) has no carry-over row to check against
+    chains = {(meta_of(i)["agency"].split("（")[0][-5:], meta_of(i)["year"]) for i in ids
+              if not meta_of(i)["template"].startswith("pre-2019")}
     without_previous = set(found[found["status"] == "not_assessable"]["source"])
     for i, report in zip(ids, reports):
         key = (meta_of(i)["agency"].split("（")[0][-5:], meta_of(i)["year"] - 1)

@@ -38,8 +38,11 @@ def test_table4_totals_match_the_values_read_by_eye(corpus_id):
 def test_template_and_year_are_detected(corpus_id):
     report = load(corpus_id)
     meta = meta_of(corpus_id)
-    assert report.template == meta["template"]
     assert report.year == meta["year"]
+    if meta["template"].startswith("pre-2019"):  # an old-format report: recognised, no table read
+        assert report.template == "pre-2019" and report.tables_found == () and not report.cell_list
+        return
+    assert report.template == meta["template"]
     assert set(report.tables_found) == {"t2", "t3", "t4"}
 
 

@@ -256,17 +256,27 @@ class SectionDef:
 
 
 SECTIONS: tuple[SectionDef, ...] = (
-    SectionDef("overview", "一", "总体情况", ("总体情况", "总体概况", "基本情况")),
+    SectionDef("overview", "一", "总体情况", ("总体情况", "总体概况", "基本情况", "概述")),
     SectionDef("proactive", "二", "主动公开政府信息情况", ("主动公开",)),
     SectionDef("requests", "三", "收到和处理政府信息公开申请情况",
                ("收到和处理", "依申请公开", "公开申请情况", "申请情况")),
     SectionDef("review_litigation", "四", "政府信息公开行政复议、行政诉讼情况",
                ("行政复议", "行政诉讼", "行政法复议"),
                ("因政府信息公开工作被申请行政复议和提起行政诉讼情况", "政府信息公开行政法复议、行政诉讼情况")),
-    SectionDef("problems", "五", "存在的主要问题及改进情况", ("存在的主要问题", "主要问题", "改进情况"),
+    SectionDef("problems", "五", "存在的主要问题及改进情况", ("存在的主要问题", "主要问题", "改进情况", "存在的问题"),
                ("政府信息公开工作存在的主要问题及改进情况",)),
-    SectionDef("other", "六", "其他需要报告的事项", ("其他需要报告", "其他事项")),
+    SectionDef("other", "六", "其他需要报告的事项", ("其他需要报告", "其他事项", "其他应说明", "应说明事项", "其他需说明"),
+               ("其他应说明事项",)),
 )
+# What a section holds, for one whose heading a converter dropped: the first of these after the
+# section before it starts it (the prose before a table is lost to the section before).
+SECTION_CONTENT = {
+    "proactive": ("第二十条第",),
+    "requests": ("勾稽关系", "申请人情况", "本年新收"),
+    "review_litigation": ("未经复议直接起诉", "复议后起诉"),
+    "problems": ("存在的主要问题", "存在问题", "主要问题", "改进措施", "不足"),
+    "other": ("信息处理费",),
+}
 SECTION_KEYS = tuple(s.key for s in SECTIONS)
 SECTION_TITLES = {s.key: f"{s.number}、{s.title}" for s in SECTIONS}
 
@@ -294,6 +304,21 @@ GENERIC_LABEL_BOUNDARY = r"(?:[、.)\]]|\d|处理|结果)$"
 # --------------------------------------------------------------------------- title and period
 
 REPORT_TITLE_WORDS = ("政府信息公开", "政务公开", "信息公开")
+# How the names of administrative bodies end (a name found in a title or a field must end so).
+AGENCY_SUFFIXES = ("局", "委员会", "委", "办公室", "办", "厅", "政府", "中心", "院", "所", "署", "站", "队", "处",
+                   "会", "区", "县", "市", "州", "盟", "旗", "镇", "乡", "街道", "办事处", "管委会", "集团", "公司",
+                   "部", "省", "自治区", "社", "馆", "台", "团", "组", "室", "科")
+# Reports from before the national template (2008–2018) print provincial statistics tables with
+# these labels; none of them is a label of the 2019 or 2021 template.
+PRE_2019_MARKERS = ("当面申请数", "传真申请数", "网络申请数", "信函申请数", "同意公开答复数", "同意部分公开答复数",
+                    "不同意公开答复数", "主动公开政府信息数", "主动公开文件数", "政府网站公开数", "政府公报公开数",
+                    "受理依申请公开信息总数", "对申请的答复总数", "申请办结数", "按时办结数", "延期办结数",
+                    "申请答复数", "属于已主动公开范围数", "不属于本行政机关公开数", "申请信息不存在数",
+                    "政府信息公开情况统计表", "行政复议数量", "行政诉讼数量", "接受行政诉讼、举报数")
+# How the national template's tables announce themselves: a report read with none of these is
+# not in the 2019 or 2021 template.
+TEMPLATE_TABLE_WORDS = ("本年新收", "本年度新收", "上年结转", "结转下年度", "勾稽关系", "第二十条第", "予以公开",
+                        "未经复议直接起诉", "复议后起诉", "尚未审结")
 REPORT_TITLE_SUFFIX = re.compile(
     r"(?:政府信息公开|政务公开|信息公开)(?:工作)?(?:年度)?(?:报告|年报)")
 TITLE_FIELD_NAMES = ("标题", "题目", "ArticleTitle")

@@ -7,14 +7,18 @@ from pathlib import Path
 from ..errors import NotAReportError
 from ..model import Report
 from ..readers import Document, read_document
-from ..template import TABLE_HINTS
-from .sections import find_period_year, find_sections, find_signature_date, find_title, joined_text
+from ..template import PRE_2019, PRE_2019_MARKERS, TABLE_HINTS, TEMPLATE_TABLE_WORDS
+from .identity import find_identity, looks_like_report_title
+from .sections import find_sections, joined_text
 from .recover import Budget
 from .regions import extend_to_grid_start, find_regions
 from .tables import detect_template, read_t2, read_t3, read_t4
 from .tokens import tokenise
 
-__all__ = ["load_report", "parse_document"]
+__all__ = ["load_report", "parse_document", "PRE_2019_NOTE"]
+
+# The one line that says a file predates the national template (parse, check and the report say it).
+PRE_2019_NOTE = "2019年以前的旧格式年报，未读取统计表"
 
 
 def load_report(path: str | Path, *, agency: str | None = None, year: int | None = None,
@@ -39,34 +43,64 @@ def _first_table_line(doc: Document) -> int:
     return 0
 
 
+def _pre_2019(doc: Document, tokens, year: int | None) -> bool:
+    """A report in a format from before the national template (2008–2018): its year says so, or
+    its statistics table uses the old provincial labels (当面申请数, 同意公开答复数 …), and it has
+    none of the template's tables."""
+    norms = "".join(t.norm for t in tokens if t.kind == "L")
+    template_words = sum(1 for w in TEMPLATE_TABLE_WORDS if w in norms)
+    if year is not None and year <= 2018:
+        return template_words < 3
+    text = "".join(line.text for line in doc.lines).replace(" ", "")
+    markers = sum(1 for m in PRE_2019_MARKERS if m in text)
+    return markers >= 2 and template_words < 2
+
+
+def _strong_tables(cells) -> bool:
+    """Enough read cells to be a report's tables: five rows of table 三, two of table 二, or all of
+    table 四."""
+    rows = {(c.table, c.row) for c in cells if c.state in ("number", "dash", "blank")}
+    t4 = sum(1 for c in cells if c.table == "t4" and c.state in ("number", "dash"))
+    return (sum(1 for t, _ in rows if t == "t3") >= 5 or sum(1 for t, _ in rows if t == "t2") >= 2
+            or t4 >= 15)
+
+
 def parse_document(doc: Document, *, agency: str | None = None, year: int | None = None,
                    template: str | None = None) -> Report:
+    """A :class:`~govdisclosure.model.Report` from a read document (see :func:`load_report`).
+
+    Raises :class:`~govdisclosure.errors.NotAReportError` for a document that holds no report:
+    too few cells of the template's tables, no report title with a section or a table, and
+    fewer than four section headings (a note, a list page, a navigation page).
+    """
     notes = list(doc.notes)
     tokens = tokenise(doc.lines, _first_table_line(doc))
+    text = joined_text(doc)
+    sections, section_where, section_headings, section_notes = find_sections(doc, text)
+    identity = find_identity(doc, text.text)
+    report_agency, agency_from = (agency, "caller") if agency else (identity.agency, identity.agency_from)
+    report_year, year_from = (year, "caller") if year is not None else (identity.year, identity.year_from)
+    notes += [n for n in identity.notes if not (agency and n.startswith("机关")) and not (year and n.startswith("年度"))]
+    fields = dict(doc.fields)
+    if identity.signed:
+        fields.setdefault("落款日期", identity.signed)
+
+    if template is None and _pre_2019(doc, tokens, report_year):
+        if not (looks_like_report_title(doc) or len(sections) >= 2):
+            raise NotAReportError(doc.path, "a 政府信息公开工作年度报告",
+                                  "a page with an old statistics table but no report title or sections")
+        notes.insert(0, PRE_2019_NOTE)
+        return Report(
+            source=doc.path, format=doc.format, sha256=doc.sha256, agency=report_agency, year=report_year,
+            template=PRE_2019, sections=sections, cell_list=[], tables_found=(),
+            notes=notes + section_notes, fields=fields, section_locations=section_where,
+            section_headings=section_headings, agency_from=agency_from, year_from=year_from,
+            reader=doc.reader or doc.format)
+    notes += section_notes
+
     regions = find_regions(tokens)
     extend_to_grid_start(tokens, regions, lambda line: doc.lines[line].is_row,
                          floor=regions["t2"][1] if "t2" in regions else 0)
-    text = joined_text(doc)
-    sections, section_where, section_headings, section_notes = find_sections(doc, text)
-    notes += section_notes
-
-    title_agency, title_year, title_where = find_title(doc)
-    period_year = find_period_year(text.text[:5000])
-    report_year = year
-    year_from = "caller" if year is not None else ""
-    if report_year is None and title_year is not None:
-        report_year, year_from = title_year, f"title ({title_where})"
-    if report_year is None and period_year is not None:
-        report_year, year_from = period_year, "statistical period"
-    if title_year and period_year and title_year != period_year:
-        notes.append(f"title says {title_year} but the statistical period says {period_year}")
-    report_agency = agency
-    agency_from = "caller" if agency else ""
-    if report_agency is None and title_agency:
-        report_agency, agency_from = title_agency, f"title ({title_where})"
-    if report_agency is None and doc.fields.get("发布机构"):
-        report_agency, agency_from = doc.fields["发布机构"], "publisher field"
-
     detected = None
     for table in ("t2", "t3"):
         if table in regions:
@@ -94,10 +128,6 @@ def parse_document(doc: Document, *, agency: str | None = None, year: int | None
         results["t4"] = read_t4(tokens[start:stop], doc, budget)
 
     found = tuple(t for t in ("t2", "t3", "t4") if t in results and results[t].found)
-    if not found and len(sections) < 3:
-        raise NotAReportError(doc.path, "a 政府信息公开工作年度报告 with its template tables",
-                              f"no template table and {len(sections)} of the six section headings",
-                              "is this the report's page, or a list or navigation page?")
     cells, labels, shape, lost = [], [], {}, []
     for table in ("t2", "t3", "t4"):
         if table in results:
@@ -106,13 +136,19 @@ def parse_document(doc: Document, *, agency: str | None = None, year: int | None
             notes += results[table].notes
             shape.update(results[table].shape)
             lost += results[table].lost
+    titled = looks_like_report_title(doc)
+    if not (_strong_tables(cells) or (titled and (sections or cells)) or len(sections) >= 4):
+        raise NotAReportError(doc.path, "a 政府信息公开工作年度报告 with its template tables",
+                              f"{'no' if not cells else 'too few'} template table cells, "
+                              f"{'a' if titled else 'no'} report title and "
+                              f"{len(sections)} of the six section headings",
+                              "is this the report's page, or a note, a list or a navigation page?")
     for table in ("t2", "t3", "t4"):
         if table not in found:
             notes.append(f"table {table} not found in the report")
-    fields = dict(doc.fields)
-    signed = find_signature_date(doc)
-    if signed:
-        fields.setdefault("落款日期", signed)
+    if budget.cut:
+        notes.append(f"{budget.cut} search(es) for the readings of damaged rows did not finish within the "
+                     "report's budget; what they could not settle is ambiguous")
     report = Report(
         source=doc.path, format=doc.format, sha256=doc.sha256, agency=report_agency, year=report_year,
         template=chosen, sections=sections, cell_list=cells, tables_found=found, shape=shape,

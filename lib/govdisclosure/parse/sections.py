@@ -1,4 +1,4 @@
-"""The six sections, the title (agency and year) and the statistical period of a report."""
+"""The six sections of a report (its title, agency and year are in :mod:`.identity`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from ..readers.document import Document
-from ..template import PERIOD_PATTERN, SECTIONS
+from ..template import SECTION_CONTENT, SECTIONS
 
 _NUMERALS = "一二三四五六七八九十"
 _HEADINGS = {
@@ -16,11 +16,6 @@ _HEADINGS = {
     )
     for s in SECTIONS
 }
-_TITLE = re.compile(
-    r"(?P<pre>[^\n。]*?)(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?P<post>[^\n。]*?)\s*"
-    r"(?:政府信息公开|政务公开|信息公开)(?:工作)?\s*(?:年度)?\s*(?:报告|年报|工作)")
-_AGENCY_JUNK = re.compile(r"^(?:关于|印发|公布|《|“|\"|\s)+|(?:》|”|\"|\s|的)+$")
-_SIGNATURE_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*$")
 
 
 @dataclass
@@ -59,6 +54,8 @@ def find_sections(doc: Document, text: Text) -> tuple[dict[str, str], dict[str, 
         found.append((match.start(), match.end(), section.key, match.group(0)))
         position = match.end()
     found.sort()
+    found += _by_content(text.text, found, notes)
+    found.sort()
     sections: dict[str, str] = {}
     where: dict[str, str] = {}
     headings: dict[str, str] = {}
@@ -68,9 +65,34 @@ def find_sections(doc: Document, text: Text) -> tuple[dict[str, str], dict[str, 
         where[key] = doc.lines[_line_at(text, start)].loc
         headings[key] = re.sub(r"\s+", "", heading)
         expected = next(s for s in SECTIONS if s.key == key).number
-        if heading.strip()[:1] != expected:
+        if heading and heading.strip()[:1] != expected:
             notes.append(f"section {key} is headed '{heading.strip()[:30]}' (expected numbering {expected}、)")
     return sections, where, headings, notes
+
+
+def _by_content(text: str, found: list[tuple[int, int, str, str]], notes: list[str]) -> list[tuple[int, int, str, str]]:
+    """Sections whose heading is missing, found by what they hold (:data:`SECTION_CONTENT`)
+    between the sections found around them; their heading is "" (present, but not headed)."""
+    keys = [s.key for s in SECTIONS]
+    have = {key: (start, end) for start, end, key, _ in found}
+    added = []
+    for i, key in enumerate(keys):
+        if key in have or key not in SECTION_CONTENT:
+            continue
+        before = [have[k][1] for k in keys[:i] if k in have]
+        after = [have[k][0] for k in keys[i + 1:] if k in have]
+        low, high = (max(before) if before else 0), (min(after) if after else len(text))
+        if not before:
+            continue  # nothing says where the report's sections begin
+        hits = [p for p in (text.find(h, low, high) for h in SECTION_CONTENT[key]) if p >= 0]
+        if not hits:
+            continue
+        start = text.rfind("\n", low, min(hits)) + 1 or min(hits)
+        start = max(start, low)
+        added.append((start, start, key, ""))
+        have[key] = (start, start)
+        notes.append(f"section {key} has no heading: found by its content at character {start + 1}")
+    return added
 
 
 def _line_at(text: Text, offset: int) -> int:
@@ -92,43 +114,3 @@ def _prose(text: Text, start: int, stop: int) -> str:
         if piece:
             pieces.append(piece)
     return "\n".join(pieces).strip()
-
-
-def find_title(doc: Document) -> tuple[str | None, int | None, str]:
-    """(agency, year, where found) from the title."""
-    candidates: list[tuple[str, str]] = []
-    if doc.fields.get("标题"):
-        candidates.append((doc.fields["标题"], "title field"))
-    head: list[str] = []
-    for line in doc.lines[:12]:
-        if not line.is_row and line.cells[0].strip():
-            head.append(line.cells[0].strip())
-        if len(head) >= 4:
-            break
-    for i in range(len(head)):
-        candidates.append((head[i][:200], "first lines"))
-        if i + 1 < len(head):
-            candidates.append(((head[i] + head[i + 1])[:200], "first lines"))
-    for text, where in candidates:
-        match = _TITLE.search(text)
-        if match:
-            agency = _AGENCY_JUNK.sub("", match.group("pre").strip()) or _AGENCY_JUNK.sub("", match.group("post").strip())
-            agency = re.sub(r"\s+", "", agency) or None
-            return agency, int(match.group("year")), where
-    return None, None, ""
-
-
-def find_period_year(text: str) -> int | None:
-    match = PERIOD_PATTERN.search(text)
-    return int(match.group(1)) if match else None
-
-
-def find_signature_date(doc: Document) -> str | None:
-    for line in reversed(doc.lines[-15:]):
-        if line.is_row:
-            continue
-        match = _SIGNATURE_DATE.search(line.cells[0])
-        if match:
-            y, m, d = match.groups()
-            return f"{y}-{int(m):02d}-{int(d):02d}"
-    return None

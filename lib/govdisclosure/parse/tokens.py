@@ -28,6 +28,8 @@ _HAS_CJK = re.compile(r"[\u3400-\u9fff]")
 _CJK = re.compile(r"[\u3400-\u9fff“\"《（(]")
 # A number directly followed by one of these is part of the text ("2019年", "第3项").
 _TEXT_AFTER = frozenset("年月日号期届次条款项页号楼层")
+# Telephone and fax numbers (0591-23165255) and ranges of years (2019-2020): text, not cells.
+_CODES = re.compile(r"(?<!\d)(?:0\d{2,3}\s?[-－—]\s?\d{7,8}|(?:19|20)\d{2}\s?[-－—]\s?(?:19|20)?\d{2})(?!\d)")
 # A list number printed alone before a label ("1." on its own line or in its own cell).
 # A cell of punctuation only (a label's "，" or "）" a converter put in a row of its own).
 _PUNCTUATION = re.compile(r"^\s*[，。、；：,.;:（）()“”\"'《》【】]+\s*$")
@@ -91,6 +93,7 @@ def tokenise_text(text: str, loc: str, index: int, sep: str, out: list[Token]) -
     if ITEM_NUMBER.match(text):
         out.append(Token("L", text.strip(), sep, loc, index))
         return
+    codes = [m.span() for m in _CODES.finditer(text)] if "-" in text or "－" in text or "—" in text else ()
     for match in _TOKEN.finditer(text):
         start, end = match.span()
         after = text[end:end + 4].lstrip()
@@ -100,8 +103,7 @@ def tokenise_text(text: str, loc: str, index: int, sep: str, out: list[Token]) -
             nxt = after[:1]
             if ((nxt and nxt in _TEXT_AFTER) or before == "第" or (before.isascii() and before.isalpha())
                     or (before and before in "@/_:：.-") or (before and before in "（(" and nxt and nxt in ")）")
-                    or (nxt and nxt in "-－—" and after[1:2].isdigit())
-                    or (value[0] in SIGNS and before.isdigit())):
+                    or (codes and any(a <= start < b for a, b in codes))):
                 continue  # part of the text: a year, an ordinal, a code, a telephone number, "(1)"
             if nxt and nxt in ".．、" and value[-1].isdigit() and "." not in value and "．" not in value:
                 if len(after) == 1 or after[1:].strip() == "":
