@@ -77,6 +77,8 @@ RULES: tuple[Rule, ...] = (
          "warning", ("2021",), "text_fee", {}),
     Rule("S-SECTIONS", "六个部分齐全且顺序正确", "一、总体情况 … 六、其他需要报告的事项，均在且按序",
          "warning", BOTH, "sections", {}),
+    Rule("P-LOST", "原文有数字未能读入", "表格中印出的数字都读入了某个单元格（未能读入的数字逐一列出）",
+         "warning", BOTH, "lost_numbers", {}),
     Rule("S-COPY", "内容与上一年度雷同", "第五部分（或全文）与同一机关上一年度报告几乎相同（相似度 ≥ 0.9）",
          "info", BOTH, "copy", dict(threshold=0.9)),
 )

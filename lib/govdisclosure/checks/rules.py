@@ -465,10 +465,25 @@ def copy(rule: Rule, corpus: Corpus, **_) -> list[dict]:
     return out
 
 
+_LOST_TABLE = {"t2": "表二", "t3": "表三", "t4": "表四"}
+
+
+def lost_numbers(rule: Rule, corpus: Corpus, **_) -> list[dict]:
+    """Numbers printed in a table's region that no cell took (``Report.lost``): a value the
+    reader could not place, shown as a finding rather than only a note."""
+    out = []
+    for rid, report in _each_report(corpus, rule.templates):
+        for table, printed, where, why in getattr(report, "lost", ()):
+            out.append(_finding(rule, corpus, rid, "fail",
+                                f"{_LOST_TABLE.get(table, table)}中印出的“{printed[:60]}”未能读入任何单元格（{why}）",
+                                table=table, printed=printed[:200], location=where))
+    return out
+
+
 KINDS: dict[str, Callable[..., list[dict]]] = {
     "identity": identity, "integer": integer, "inequality": inequality, "fee_unit": fee_unit,
     "regulation_authority": regulation_authority, "carry_over": carry_over, "stock": stock,
     "template_year": template_year, "year_on_year": year_on_year, "text_counts": text_counts,
-    "text_fee": text_fee, "sections": sections, "copy": copy,
+    "text_fee": text_fee, "sections": sections, "copy": copy, "lost_numbers": lost_numbers,
 }
 CROSS_YEAR = {"carry_over", "stock", "year_on_year", "copy"}

@@ -46,6 +46,7 @@ _T4_CORES = re.compile("|".join(re.escape(core) for core, _ in
 _T4_KEY_OF = dict(_T4_COLUMN_CORES + [(c, r.key) for r in T4_ROWS for c in r.cores] + [(T4_LITIGATION, "litigation")])
 _T4_ROW_KEYS = [r.key for r in T4_ROWS]
 _HEADING_END = "情况"
+_CJK = re.compile(r"[\u3400-\u9fff]")
 _T4_COLUMN_KEYS = [c.key for c in T4_COLUMNS]
 
 
@@ -134,19 +135,19 @@ def read_t3(tokens: Sequence[Token], doc: Document, template: str, budget: Budge
                 record.key, record.match = similar.key, similar
         if not record.options and not record.cut and not record.grid and grid_rows >= 3:
             notes.append(f"表三: stray numbers '{_printed(record)}' at {record.loc} ignored")
-            _lose(lost, "t3", record, "numbers outside the table's rows")
+            _lose(lost, "t3", record, "表格行以外的数字")
             continue
         if record.key is None:
-            if record.grid and (record.options or record.cut == "nil"):
-                unlabeled.append((index, record))
+            if record.grid and (record.options or record.cut == "nil") and not _CJK.search(record.norm):
+                unlabeled.append((index, record))  # a row whose label a converter detached
             elif record.has_values:
                 notes.append(f"表三: values after unknown label '{record.label[:30]}' at {record.loc} ignored")
-                _lose(lost, "t3", record, f"after a label that names no row: '{record.label[:30]}'")
+                _lose(lost, "t3", record, f"所在行的标签「{record.label[:30]}」不是模板中的行")
             continue
         if record.key in keyed:
             notes.append(f"表三: row {record.key} printed twice; the first ({keyed[record.key].loc}) is used")
             if _printed(record) != _printed(keyed[record.key]):
-                _lose(lost, "t3", record, f"a second row labelled like {record.key}")
+                _lose(lost, "t3", record, f"与前面一行同为「{_T3_ROW_DEFS[record.key].label if record.key in _T3_ROW_DEFS else record.key}」的第二行")
             continue
         keyed[record.key] = record
         order.append((index, record.key))
@@ -158,7 +159,7 @@ def read_t3(tokens: Sequence[Token], doc: Document, template: str, budget: Budge
     template_keys = [r.key for r in t3_rows(template, single_other=single)]
     placed = _place_unlabeled(unlabeled, order, keyed, template_keys, notes)
     for record in placed:
-        _lose(lost, "t3", record, "a row without a label that could not be placed")
+        _lose(lost, "t3", record, "没有标签、也无法按位置归入的行")
 
     present = [k for k in template_keys if k in keyed] + [k for k in keyed if k not in template_keys]
     outcome_keys = tuple(r.key for r in T3_ROWS if r.group and r.key in template_keys)
@@ -337,7 +338,7 @@ def read_t4(tokens: Sequence[Token], doc: Document, budget: Budget | None = None
             sums = tuple((g * width, (g + 1) * width) for g in range(len(piece.rows))) if total_last else ()
         if any(cell in assigned for cell in cells):
             notes.append(f"表四: numbers at {piece.record.loc} repeat cells already read; ignored")
-            _lose(lost, "t4", piece.record, "a second printing of table 四's cells")
+            _lose(lost, "t4", piece.record, "重复印出的表四数字")
             continue
         for i, cell in enumerate(cells):
             assigned[cell] = (piece, i)
