@@ -350,7 +350,7 @@ NARRATIVE_NOT_CORRECTED = r"未被(?:复议机关|复议审查机关|法院)?(?:
 NARRATIVE_RATE_WORD = "率"
 # Counts of applications are only taken from sentences that speak of applications.
 NARRATIVE_APPLICATION_WORD = "申请"
-NARRATIVE_NEEDS_APPLICATION = ("received", "processed", "carried_over", "carried_forward", "not_granted",
+NARRATIVE_NEEDS_APPLICATION = ("received", "processed", "carried_over", "carried_forward",
                                "applicant_natural_person", "applicant_organisations", "applicant_commercial",
                                "applicant_research", "applicant_social_welfare", "applicant_legal_service")
 # A count received by a named body on another's behalf is a part of the table's count

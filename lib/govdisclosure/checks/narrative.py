@@ -121,9 +121,9 @@ def find_claims(report: Report, texts: dict[str, str] | None = None) -> list[Cla
                 sentence_start = ends[before] if before >= 0 else 0
                 sentence_end = ends[before + 1] if before + 1 < len(ends) else len(text)
                 sentence = text[sentence_start:sentence_end].rstrip("。；;！!？?")
+                taken.append((start, end))  # no later pattern reads these words another way
                 if quantity in NARRATIVE_NEEDS_APPLICATION and NARRATIVE_APPLICATION_WORD not in text[sentence_start:end]:
                     continue  # "共办理公共服务事项8057件" is not about applications
-                taken.append((start, end))
                 phrase = text[max(sentence_start, start - 12):end]
                 claim = Claim(quantity, float(m.group("n")), phrase.strip(), section,
                               sentence=quote(sentence, start - sentence_start, end - sentence_start))
