@@ -174,3 +174,21 @@ def test_a_city_governments_office_reporting_the_citys_regulations_is_not_at_fau
     assert check(report, rules=["T2-REG-AUTH"]).empty
     department = edited(report, agency="示例市城市管理局")
     assert list(check(department, rules=["T2-REG-AUTH"])["status"]) == ["fail"]
+
+
+def test_rows_are_tried_in_file_order_whether_looked_up_or_scanned():
+    many = [dict(match=f"name:某某县第{i}局", agency_id=f"d{i}", name=f"某某县第{i}局", kind="department", parent="")
+            for i in range(5000)]
+    table = AgencyTable.from_records([dict(match="name:某某县第1*", agency_id="glob", name="某某县", kind="county",
+                                           parent=""), *many,
+                                      dict(match="re:第4999局$", agency_id="late-regex", name="x", kind="unknown",
+                                           parent="")])
+    assert table.resolve("a.txt", "某某县第12局").agency_id == "glob"  # the glob row comes first
+    assert table.resolve("a.txt", "某某县第4999局").agency_id == "d4999"  # the literal row before the regex
+    assert table.resolve("a.txt", "另一个县第4999局").agency_id == "late-regex"
+    files = AgencyTable.from_records([dict(match="file:2023/*.txt", agency_id="y2023", name="甲", kind="county",
+                                           parent=""),
+                                      dict(match="file:2023/hongze.txt", agency_id="hz", name="乙", kind="county",
+                                           parent="")])
+    assert files.resolve("data/2023/hongze.txt", None).agency_id == "y2023"
+    assert files.resolve("data/2024/hongze.txt", None) is None

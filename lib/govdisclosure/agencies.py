@@ -278,6 +278,21 @@ class AgencyTable:
         self._files = [r for r in rows if r.how == "file"]
         self._names = [r for r in rows if r.how != "file"]
         self.agencies: dict[str, AgencyInfo] = {r.info.agency_id: r.info for r in rows}
+        # literal rows looked up, not scanned: a table may hold every body of a province
+        self._by_key: dict[str, _Row] = {}
+        self._scanned_names = [r for r in self._names if r.how != "key"]
+        for r in self._names:
+            if r.how == "key":
+                for k in {agency_key(r.pattern), _clean(r.pattern)}:
+                    self._by_key.setdefault(k, r)
+        self._by_file_name: dict[str, list[_Row]] = {}
+        self._scanned_files = []
+        for r in self._files:
+            last = r.pattern.rsplit("/", 1)[-1]
+            if any(c in last for c in "*?["):
+                self._scanned_files.append(r)
+            else:
+                self._by_file_name.setdefault(last, []).append(r)
 
     def __len__(self) -> int:
         return len(self._files) + len(self._names)
@@ -366,21 +381,22 @@ class AgencyTable:
     def resolve(self, source: str, printed_name: str | None) -> AgencyInfo | None:
         """The body a report is about, from its source path and the name it prints; None if no row matches."""
         posix = str(source).replace("\\", "/")
-        for row in self._files:
-            if _file_matches(posix, row.pattern):
-                return row.info
+        candidates = self._by_file_name.get(posix.rsplit("/", 1)[-1], []) + self._scanned_files
+        matched = [r for r in candidates if _file_matches(posix, r.pattern)]
+        if matched:
+            return min(matched, key=lambda r: r.line).info
         if printed_name:
             clean = _clean(printed_name)
             key = agency_key(printed_name)
-            for row in self._names:
-                if row.how == "regex":
-                    if row.regex.search(clean):
-                        return row.info
-                elif row.how == "key":
-                    if key and key == agency_key(row.pattern) or clean == _clean(row.pattern):
-                        return row.info
-                elif fnmatch.fnmatchcase(clean, row.pattern):
-                    return row.info
+            found = [r for r in (self._by_key.get(key) if key else None, self._by_key.get(clean)) if r is not None]
+            for row in self._scanned_names:
+                if found and row.line > min(r.line for r in found):
+                    break
+                if (row.regex.search(clean) if row.how == "regex" else fnmatch.fnmatchcase(clean, row.pattern)):
+                    found.append(row)
+                    break
+            if found:
+                return min(found, key=lambda r: r.line).info
         return None
 
     def get(self, agency_id: str) -> AgencyInfo | None:

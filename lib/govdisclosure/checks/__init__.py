@@ -72,13 +72,13 @@ def check_corpus(corpus: Corpus, *, blank_as_zero: bool = False, rules: Iterable
     found: list[dict] = []
     for rule in chosen:
         found += KINDS[rule.kind](rule, corpus, blank_as_zero=blank_as_zero, **dict(params.get(rule.id, {})))
+    _add_keys(found)
     frame = pd.DataFrame(found, columns=FINDING_COLUMNS)
     if frame.empty:
         return frame.astype({"year": "Int64", "expected": "float64", "actual": "float64", "gap": "float64"})
     frame["year"] = frame["year"].astype("Int64")
     for column in ("expected", "actual", "gap"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce")
-    frame["key"] = _keys(frame)
     for column in REVIEW_FIELDS:
         frame[column] = ""
     order = frame["severity"].map(SEVERITY_ORDER) * 2 + (frame["status"] != "fail")
@@ -86,17 +86,15 @@ def check_corpus(corpus: Corpus, *, blank_as_zero: bool = False, rules: Iterable
     return frame.drop(columns="_order").reset_index(drop=True)
 
 
-def _keys(frame: pd.DataFrame) -> list[str]:
-    """Stable keys; a key that repeats within one report gets "#2", "#3" in order of the findings."""
-    keys = [finding_key(r, a, y, t, w, c) for r, a, y, t, w, c in
-            zip(frame["rule"], frame["agency_id"], frame["year"], frame["table"], frame["row"], frame["column"])]
+def _add_keys(found: list[dict]) -> None:
+    """Each finding's stable key (:func:`~.reviews.finding_key`); one that repeats within a report
+    gets "#2", "#3" in the order the rules found them."""
     seen: dict[tuple[str, str], int] = {}
-    out = []
-    for key, source in zip(keys, frame["source"]):
-        n = seen.get((key, source), 0) + 1
-        seen[(key, source)] = n
-        out.append(key if n == 1 else f"{key}#{n}")
-    return out
+    for f in found:
+        key = finding_key(f["rule"], f["agency_id"], f["year"], f["table"], f["row"], f["column"])
+        n = seen.get((key, f["source"]), 0) + 1
+        seen[(key, f["source"])] = n
+        f["key"] = key if n == 1 else f"{key}#{n}"
 
 
 def at_or_above(findings: pd.DataFrame, level: str) -> pd.DataFrame:

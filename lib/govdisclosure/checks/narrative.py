@@ -36,6 +36,7 @@ _NOT_CORRECTED = re.compile(NARRATIVE_NOT_CORRECTED)
 _ON_BEHALF = re.compile(NARRATIVE_ON_BEHALF)
 _FEE = re.compile(FEE_STATEMENT)
 _SENTENCE_END = re.compile(r"[。；;！!？?]")
+_SENTENCE = re.compile(r"[^。；;！!？?]+[。；;！!？?]?")
 # a line break inside a sentence is an artefact of extraction ("申请\n403件")
 _JOIN = re.compile(r"\s*\n\s*")
 QUOTE_LIMIT = 120
@@ -77,17 +78,13 @@ def prose(report: Report) -> dict[str, str]:
     return {k: _JOIN.sub("", v) for k, v in report.sections.items() if v}
 
 
-_COUNT = re.compile(r"\d\s*[件条起个]|维持|纠错|纠正")
+_COUNT = re.compile(r"[\d维纠](?:(?<=\d)\s*[件条起个]|(?<=维)持|(?<=纠)[错正])")
 
 
 def _counting_sentences(text: str) -> str:
     """Only the sentences that state a count (the claim patterns never cross a sentence)."""
-    hits = [m.start() for m in _COUNT.finditer(text)]
-    if not hits:
-        return ""
-    ends = [0] + [m.end() for m in _SENTENCE_END.finditer(text)] + [len(text) + 1]
-    chosen = sorted({bisect_right(ends, h) - 1 for h in hits})
-    return "。".join(text[ends[i]:ends[i + 1] - 1] for i in chosen)
+    search = _COUNT.search
+    return "。".join(s for s in _SENTENCE_END.split(text) if search(s))
 
 
 def quote(sentence: str, start: int = 0, end: int | None = None, limit: int = QUOTE_LIMIT) -> str:
@@ -103,61 +100,75 @@ def quote(sentence: str, start: int = 0, end: int | None = None, limit: int = QU
 
 
 def find_claims(report: Report, texts: dict[str, str] | None = None) -> list[Claim]:
-    """The claims of a report's narrative (``texts``: its :func:`prose`, when already made)."""
-    found: list[Claim] = []
-    for section, text in (prose(report) if texts is None else texts).items():
-        text = _counting_sentences(text)
-        taken: list[tuple[int, int]] = []
-        spans: list[tuple[int, int, Claim]] = []
-        ends = [m.end() for m in _SENTENCE_END.finditer(text)]
-        for quantity, pattern in _CLAIMS:
-            for m in pattern.finditer(text):
-                start, end = m.span()
-                if any(start < b and a < end for a, b in taken):
-                    continue
-                if NARRATIVE_RATE_WORD in text[m.start():m.start("n")]:
-                    continue  # "办结率100%" is a rate, not a count
-                before = bisect_right(ends, start) - 1
-                sentence_start = ends[before] if before >= 0 else 0
-                sentence_end = ends[before + 1] if before + 1 < len(ends) else len(text)
-                sentence = text[sentence_start:sentence_end].rstrip("。；;！!？?")
-                taken.append((start, end))  # no later pattern reads these words another way
-                if quantity in NARRATIVE_NEEDS_APPLICATION and NARRATIVE_APPLICATION_WORD not in text[sentence_start:end]:
-                    continue  # "共办理公共服务事项8057件" is not about applications
-                phrase = text[max(sentence_start, start - 12):end]
-                claim = Claim(quantity, float(m.group("n")), phrase.strip(), section,
-                              sentence=quote(sentence, start - sentence_start, end - sentence_start))
-                if quantity == "received" and _ON_BEHALF.search(text, sentence_start, end):
-                    claim.scope = "part"
-                pm = _PERCENT.match(text, end)
-                if pm:
-                    claim.percent = float(pm.group("p"))
-                    claim.phrase = text[max(sentence_start, start - 12):pm.end()].strip()
-                spans.append((start, sentence_start, claim))
-        for sentence in _SENTENCE_END.split(text):
-            at = text.find(sentence)
+    """The claims of a report's narrative (``texts``: its :func:`prose`, when already made).
+
+    The sentences that state a count, of every section, are read as one text (each pattern
+    runs once per report); a claim belongs to the section its sentence came from.
+    """
+    pieces, sections, starts = [], [], []
+    position = 0
+    for section, body in (prose(report) if texts is None else texts).items():
+        counting = _counting_sentences(body)
+        if counting:
+            pieces.append(counting)
+            sections.append(section)
+            starts.append(position)
+            position += len(counting) + 1
+    if not pieces:
+        return []
+    text = "。".join(pieces) + "。"
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    section_of = lambda at: sections[bisect_right(starts, at) - 1]  # noqa: E731
+    taken: list[tuple[int, int]] = []
+    spans: list[tuple[int, int, Claim]] = []
+    for quantity, pattern in _CLAIMS:
+        for m in pattern.finditer(text):
+            start, end = m.span()
+            if any(start < b and a < end for a, b in taken):
+                continue
+            if NARRATIVE_RATE_WORD in text[m.start():m.start("n")]:
+                continue  # "办结率100%" is a rate, not a count
+            before = bisect_right(ends, start) - 1
+            sentence_start = ends[before] if before >= 0 else 0
+            sentence_end = ends[before + 1] if before + 1 < len(ends) else len(text)
+            sentence = text[sentence_start:sentence_end].rstrip("。；;！!？?")
+            taken.append((start, end))  # no later pattern reads these words another way
+            if quantity in NARRATIVE_NEEDS_APPLICATION and NARRATIVE_APPLICATION_WORD not in text[sentence_start:end]:
+                continue  # "共办理公共服务事项8057件" is not about applications
+            phrase = text[max(sentence_start, start - 12):end]
+            claim = Claim(quantity, float(m.group("n")), phrase.strip(), section_of(start),
+                          sentence=quote(sentence, start - sentence_start, end - sentence_start))
+            if quantity == "received" and _ON_BEHALF.search(text, sentence_start, end):
+                claim.scope = "part"
+            pm = _PERCENT.match(text, end)
+            if pm:
+                claim.percent = float(pm.group("p"))
+                claim.phrase = text[max(sentence_start, start - 12):pm.end()].strip()
+            spans.append((start, sentence_start, claim))
+    if "维持" in text or "纠" in text or "撤销" in text:
+        for m in _SENTENCE.finditer(text):
+            sentence, at = m.group(0).rstrip("。；;！!？?"), m.start()
             upheld = _UPHELD.search(sentence)
             if upheld:
                 phrase = sentence[max(0, upheld.end() - 50):upheld.end()].strip()
                 for word, quantity in (("复议", "review_upheld"), ("诉讼", "litigation_upheld")):
                     if word in sentence[:upheld.end()]:
-                        spans.append((at, at, Claim(quantity, 1, phrase, section, sentence=quote(sentence))))
+                        spans.append((at, at, Claim(quantity, 1, phrase, section_of(at), sentence=quote(sentence))))
             corrected = _NOT_CORRECTED.search(sentence)
             if corrected and "复议" in sentence[:corrected.end()]:
                 phrase = sentence[max(0, corrected.end() - 50):corrected.end()].strip()
-                spans.append((at, at, Claim("review_not_corrected", 1, phrase, section, sentence=quote(sentence))))
-        spans.sort(key=lambda item: item[0])
-        for start, sentence_start, claim in spans:
-            if claim.quantity == "not_granted":
-                claim.named_before = tuple(
-                    c.quantity for s, ss, c in spans
-                    if ss == sentence_start and s < start and c.quantity in OUTCOME_QUANTITIES)
-            elif claim.quantity in APPLICANT_QUANTITIES:  # a split of the count named before it
-                claim.named_before = tuple(
-                    c.quantity for s, ss, c in spans
-                    if ss == sentence_start and s < start and c.quantity in ("received", "processed"))[-1:]
-        found += [c for _, _, c in spans]
-    return found
+                spans.append((at, at, Claim("review_not_corrected", 1, phrase, section_of(at), sentence=quote(sentence))))
+    spans.sort(key=lambda item: item[0])
+    for start, sentence_start, claim in spans:
+        if claim.quantity == "not_granted":
+            claim.named_before = tuple(
+                c.quantity for s, ss, c in spans
+                if ss == sentence_start and s < start and c.quantity in OUTCOME_QUANTITIES)
+        elif claim.quantity in APPLICANT_QUANTITIES:  # a split of the count named before it
+            claim.named_before = tuple(
+                c.quantity for s, ss, c in spans
+                if ss == sentence_start and s < start and c.quantity in ("received", "processed"))[-1:]
+    return [c for _, _, c in spans]
 
 
 def _minus(total: Amount, parts: list[Amount]) -> Amount:

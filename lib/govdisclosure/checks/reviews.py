@@ -40,9 +40,12 @@ class ReviewFileError(GovDisclosureError):
 
 def finding_key(rule: str, agency_id: str | None, year, table: str | None, row: str | None, column: str | None) -> str:
     """``rule|agency_id|year|table|row|column`` (empty parts stay empty; a "|" in a part becomes "/")."""
-    year_text = "" if year is None or (isinstance(year, float) and year != year) or year is pd.NA else str(int(year))
+    year_text = "" if year is None or year is pd.NA or (isinstance(year, float) and year != year) else str(int(year))
     parts = (rule, agency_id or "", year_text, table or "", row or "", column or "")
-    return "|".join(str(p).replace("|", "/") for p in parts)
+    key = "|".join(str(p) for p in parts)
+    if key.count("|") != 5:
+        key = "|".join(str(p).replace("|", "/") for p in parts)
+    return key
 
 
 def read_reviews(path: str | Path) -> pd.DataFrame:

@@ -304,7 +304,7 @@ def previous_year(corpus: Corpus) -> np.ndarray:
 
 def _no_previous(rule: Rule, corpus: Corpus, pos: int) -> dict:
     rid = corpus.reports.index[pos]
-    year = corpus.reports.at[rid, "year"]
+    year = corpus.identity(rid)[2]
     return _finding(rule, corpus, rid, "not_assessable",
                     f"未提供同一机关 {int(year) - 1 if not pd.isna(year) else '上一'} 年度的报告，无法检查")
 
@@ -314,6 +314,7 @@ def carry_over(rule: Rule, corpus: Corpus, **_) -> list[dict]:
     prev = previous_year(corpus)
     now_i, before_i = cube.rows.index("carried_over"), cube.rows.index("carried_forward")
     in_template = corpus.reports["template"].isin(rule.templates).to_numpy()
+    templates, years, sources = (corpus.reports[c].tolist() for c in ("template", "year", "source"))
     out = []
     for pos, p in enumerate(prev):
         if not in_template[pos]:
@@ -321,17 +322,17 @@ def carry_over(rule: Rule, corpus: Corpus, **_) -> list[dict]:
         if p < 0:
             out.append(_no_previous(rule, corpus, pos))
             continue
-        rid, prev_rid = corpus.reports.index[pos], corpus.reports.index[p]
-        prev_year = corpus.reports.at[prev_rid, "year"]
-        if corpus.reports.at[rid, "template"] == PRE_2019:
-            continue  # no table 三 to carry into
-        if corpus.reports.at[prev_rid, "template"] == PRE_2019:
+        rid = corpus.reports.index[pos]
+        prev_year = years[p]
+        if templates[p] == PRE_2019:
             out.append(_finding(rule, corpus, rid, "not_assessable",
                                 f"上一年度（{prev_year}年）报告为2019年以前的旧格式，无结转数据可核对",
                                 table="t3", row="carried_over"))
             continue
         for j, column in enumerate(cube.columns):
             s_now, s_before = cube.states[pos, now_i, j], cube.states[p, before_i, j]
+            if s_now == NUMBER and s_before == NUMBER and abs(cube.values[pos, now_i, j] - cube.values[p, before_i, j]) <= EPS:
+                continue
             printed = f"{cube.label(pos, now_i) or ROW_LABEL['t3']['carried_over']} / {COLUMN_LABEL['t3'][column]}"
             if s_now != NUMBER or s_before != NUMBER:
                 if s_now == MISSING and s_before == MISSING:
@@ -347,7 +348,7 @@ def carry_over(rule: Rule, corpus: Corpus, **_) -> list[dict]:
                 out.append(_finding(
                     rule, corpus, rid, "fail",
                     f"「{COLUMN_LABEL['t3'][column]}」列：上年结转 {_fmt(now)} 件，但 {prev_year} 年报告结转下年度 {_fmt(before)} 件"
-                    f"（{corpus.reports.at[prev_rid, 'source']} {cube.location(p, before_i, j)}）",
+                    f"（{sources[p]} {cube.location(p, before_i, j)}）",
                     table="t3", row="carried_over", column=column, printed=printed, expected=float(before),
                     actual=float(now), location=cube.location(pos, now_i, j)))
     return out
@@ -392,9 +393,10 @@ def stock(rule: Rule, corpus: Corpus, **_) -> list[dict]:
 
 def template_year(rule: Rule, corpus: Corpus, **_) -> list[dict]:
     out = []
-    for rid, info in corpus.reports.iterrows():
-        year, template = info["year"], info["template"]
-        if pd.isna(year):
+    table = corpus.reports
+    for rid, year, template, t3_other in zip(table.index, table["year"].tolist(), table["template"].tolist(),
+                                             table["t3_other"].tolist()):
+        if year is None or year is pd.NA:
             continue
         if template == PRE_2019:
             if year >= 2019:
@@ -405,7 +407,7 @@ def template_year(rule: Rule, corpus: Corpus, **_) -> list[dict]:
             out.append(_finding(rule, corpus, rid, "fail", f"{year} 年度报告仍使用 2019 年格式（国办公开办函〔2019〕60号）"))
         elif template == "2021" and year <= 2020:
             out.append(_finding(rule, corpus, rid, "fail", f"{year} 年度报告使用了 2021 年格式，当年应使用 2019 年格式"))
-        elif template == "2021" and info["t3_other"] == "single":
+        elif template == "2021" and t3_other == "single":
             out.append(_finding(rule, corpus, rid, "fail",
                                 "表三（六）其他处理仍按 2019 年格式只列一行，2021 年格式分为三行",
                                 table="t3", row="other_processing"))
@@ -894,11 +896,11 @@ def copy_table(rule: Rule, corpus: Corpus, **_) -> list[dict]:
             if nonzero < minimum or amount < rule.params["min_sum"][name] or not np.array_equal(a, b):
                 continue
             rid = corpus.reports.index[pos]
-            year_before = corpus.reports.iloc[p]["year"]
+            year_before = corpus.identity(corpus.reports.index[p])[2]
             out.append(_finding(rule, corpus, rid, "fail",
                                 f"{TABLE_LABEL[name]}与 {year_before} 年度报告逐格相同（{nonzero} 个非零数字）："
                                 "可能沿用了上一年度的表格", table=name, row="all",
-                                column=str(corpus.reports.iloc[p]["source"]), actual=float(nonzero)))
+                                column=str(corpus.identity(corpus.reports.index[p])[0]), actual=float(nonzero)))
     return out
 
 

@@ -217,12 +217,8 @@ def fingerprint(text: str) -> dict[int, int]:
     than :data:`MIN_SENTENCE` characters are left out.  Hashes are Python's string hashes:
     compare fingerprints made in the same process only.
     """
-    out: dict[int, int] = {}
-    for piece in _ENDS.split(_DIGITS.sub("#", text)):
-        piece = "".join(piece.split())
-        if len(piece) >= MIN_SENTENCE:
-            out[hash(piece)] = len(piece)
-    return out
+    return {hash(piece): len(piece) for piece in _ENDS.split(_DIGITS.sub("#", "".join(text.split())))
+            if len(piece) >= MIN_SENTENCE}
 
 
 def shared_share(mine: dict[int, int], other: dict[int, int] | set[int], ignore: set[int] = frozenset()) -> float:
