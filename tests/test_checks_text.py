@@ -237,3 +237,23 @@ def test_findings_carry_the_agency_id_of_the_table():
                                            kind="department", parent="")])
     found = check(report("所有申请均已办结。"), agencies=table)
     assert set(found["agency_id"]) == {"mou"} and found["key"].str.startswith(tuple(f"{r}|mou|" for r in found["rule"])).all()
+
+
+# --------------------------------------------------------------------------- S-COPY-PEER
+
+def test_text_every_body_prints_is_not_a_copy_but_a_shared_own_text_is():
+    boilerplate = ("本报告根据《中华人民共和国政府信息公开条例》要求编制，统计期限自2024年1月1日起至2024年12月31日止。"
+                   "本报告电子版可在本机关门户网站政府信息公开专栏下载，如有疑问请与本机关办公室联系。")
+    own = ["一是栏目更新不够及时，部分信息发布滞后；二是政策解读形式较为单一，图解视频偏少。下一步将建立发布提醒机制，"
+           "每月对栏目更新情况进行巡查通报；丰富解读形式，对重要政策同步制作图解和视频解读，提高解读的针对性和可读性。",
+           "本年度重点推进重大建设项目批准和实施领域信息公开，完善公共资源配置信息公开目录，建立健全动态更新机制。",
+           "围绕优化营商环境，集中公开涉企政策文件，开设惠企政策专栏，推动政策直达快享，方便企业精准查询办理。",
+           "加强政务新媒体管理，关停整合更新不及时的账号，规范信息发布审核流程，确保发布内容准确权威及时。",
+           "深化基层政务公开标准化规范化建设，编制公开事项标准目录，推动村务公开与政务公开有效衔接。",
+           "完善依申请公开办理机制，建立法律顾问参与疑难申请会商制度，提升答复文书规范化水平和办理质量。"]
+    reports = [report(boilerplate + text, agency=f"某某县第{i}局") for i, text in enumerate(own)]
+    assert fails(check(reports, rules=["S-COPY-PEER"]), "S-COPY-PEER").empty
+    copied = report(boilerplate + own[0], agency="某某县另一局")
+    found = fails(check([*reports, copied], rules=["S-COPY-PEER"]), "S-COPY-PEER")
+    assert set(found["agency"]) == {"某某县第0局", "某某县另一局"}
+    assert "「某某县第0局」" in found[found["agency"] == "某某县另一局"].iloc[0]["message"]

@@ -812,8 +812,8 @@ def copy(rule: Rule, corpus: Corpus, *, threshold: float | None = None, **_) -> 
             if share > limit:
                 out.append(_finding(rule, corpus, rid, "fail",
                                     f"{what}有 {share:.0%} 的文字（按句计，数字不计）与 {year_before} 年度报告相同，"
-                                    f"超过 {limit:.0%}：内容雷同", table="text", row=key,
-                                    column=str(sources[p]), expected=limit, actual=share))
+                                    f"超过 {limit:.0%}：内容雷同（{sources[p]}）", table="text", row=key,
+                                    column=str(year_before), expected=limit, actual=share))
     return out
 
 
@@ -900,7 +900,7 @@ def copy_table(rule: Rule, corpus: Corpus, **_) -> list[dict]:
             out.append(_finding(rule, corpus, rid, "fail",
                                 f"{TABLE_LABEL[name]}与 {year_before} 年度报告逐格相同（{nonzero} 个非零数字）："
                                 "可能沿用了上一年度的表格", table=name, row="all",
-                                column=str(corpus.identity(corpus.reports.index[p])[0]), actual=float(nonzero)))
+                                column=str(year_before), actual=float(nonzero)))
     return out
 
 
