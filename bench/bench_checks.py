@@ -31,9 +31,16 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=10_000)
     parser.add_argument("--loop-sample", type=int, default=1_000)
+    parser.add_argument("--distinct-agencies", action="store_true",
+                        help="give every synthetic agency its own name key (「…12号」 rather than a bracket the key "
+                             "drops), so that the copy rules compare thousands of bodies, not a few")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     reports = synthetic(args.reports)
+    if args.distinct_agencies:
+        for r in reports:
+            base, _, number = r.agency.partition("（合成")
+            r.agency = f"{base}{number.rstrip('）')}号"
     print(f"{len(reports)} synthetic reports generated in {time.perf_counter() - started:.1f} s")
 
     started = time.perf_counter()

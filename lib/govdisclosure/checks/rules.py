@@ -874,33 +874,34 @@ def copy_peer(rule: Rule, corpus: Corpus, *, threshold: float | None = None, **_
 
 
 def copy_table(rule: Rule, corpus: Corpus, **_) -> list[dict]:
-    """S-COPY-TABLE: a table identical to the previous year's, with enough non-zero cells that
-    the repetition is not chance (``min_nonzero`` per table)."""
+    """S-COPY-TABLE: a table identical to the previous year's, with enough non-zero cells and a
+    large enough count that the repetition is not chance (``min_nonzero``, ``min_sum`` per table)."""
     prev = previous_year(corpus)
     in_template = corpus.reports["template"].isin(rule.templates).to_numpy()
+    now = np.flatnonzero(prev >= 0)
+    now = now[in_template[now] & in_template[prev[now]]]
+    before = prev[now]
     out = []
     for name, minimum in rule.params["min_nonzero"].items():
         cube = corpus.cubes[name]
-        for pos, p in enumerate(prev):
-            if p < 0 or not in_template[pos] or not in_template[p] or not (cube.found[pos] and cube.found[p]):
-                continue
-            a_states, b_states = cube.states[pos], cube.states[p]
-            if not np.array_equal(a_states, b_states):
-                continue
-            a, b = np.nan_to_num(cube.values[pos], nan=-1), np.nan_to_num(cube.values[p], nan=-1)
-            nonzero = int(((a_states == NUMBER) & (a > 0)).sum())
-            if "total" in cube.columns:
-                amount = float(np.nansum(cube.values[pos][:, cube.columns.index("total")]))
-            else:
-                amount = float(np.nansum(cube.values[pos]))
-            if nonzero < minimum or amount < rule.params["min_sum"][name] or not np.array_equal(a, b):
-                continue
+        pairs = cube.found[now] & cube.found[before]
+        a_states, b_states = cube.states[now], cube.states[before]
+        a, b = np.nan_to_num(cube.values[now], nan=-1.0), np.nan_to_num(cube.values[before], nan=-1.0)
+        same = pairs & (a_states == b_states).all(axis=(1, 2)) & (np.abs(a - b) <= EPS).all(axis=(1, 2))
+        nonzero = ((a_states == NUMBER) & (a > 0)).sum(axis=(1, 2))
+        if "total" in cube.columns:
+            amount = np.nansum(cube.values[now][:, :, cube.columns.index("total")], axis=1)
+        else:
+            amount = np.nansum(cube.values[now], axis=(1, 2))
+        hit = same & (nonzero >= minimum) & (amount >= rule.params["min_sum"][name])
+        for k in np.flatnonzero(hit):
+            pos, p = int(now[k]), int(before[k])
             rid = corpus.reports.index[pos]
             year_before = corpus.identity(corpus.reports.index[p])[2]
             out.append(_finding(rule, corpus, rid, "fail",
-                                f"{TABLE_LABEL[name]}与 {year_before} 年度报告逐格相同（{nonzero} 个非零数字）："
+                                f"{TABLE_LABEL[name]}与 {year_before} 年度报告逐格相同（{int(nonzero[k])} 个非零数字）："
                                 "可能沿用了上一年度的表格", table=name, row="all",
-                                column=str(year_before), actual=float(nonzero)))
+                                column=str(year_before), actual=float(nonzero[k])))
     return out
 
 

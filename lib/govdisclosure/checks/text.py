@@ -81,32 +81,54 @@ _ENDERS = "。；;！!？?\n"
 _DONE_WORDS = ("办结", "办理完", "处理完", "完成办理")
 
 
+def _anchors(text: str, words: tuple[str, ...]) -> list[int]:
+    """Positions of ``words`` in ``text`` (str.find: faster than a regex over the whole text)."""
+    found = []
+    for word in words:
+        at = text.find(word)
+        while at >= 0:
+            found.append(at)
+            at = text.find(word, at + 1)
+    return sorted(found)
+
+
 def self_statements(texts: dict[str, str]) -> list[Statement]:
     """Statements the tables can contradict: all applications completed, no review or
-    litigation, no application at all (one of each kind per sentence)."""
+    litigation, no application at all (one of each kind per sentence).
+
+    Each pattern is tried only in a short window before the words it ends on (办结, 复议 …).
+    """
     out: list[Statement] = []
     for section, text in texts.items():
         seen: set[tuple[str, int]] = set()
-        done = any(w in text for w in _DONE_WORDS)
-        for m in _ALL_DONE.finditer(text) if done else ():
+        starts: set[int] = set()
+        for a in _anchors(text, _DONE_WORDS):
+            m = _ALL_DONE.search(text, max(0, a - 14), a + 14)
+            if m is None or m.start() in starts:
+                continue
+            starts.add(m.start())
             left, right = _sentence_at(text, m.start(), m.end())
             sentence = text[left:right]
             start, end = _clause(sentence, m.start() - left)
             if "申请" in sentence and not _ALL_DONE_OTHER.search(sentence, start, end) and ("all_done", left) not in seen:
                 seen.add(("all_done", left))
                 out.append(Statement("all_done", quote(sentence, m.start() - left, m.end() - left), section, m.group(0)))
-        for m in _NO_APPLICATIONS.finditer(text) if "申请" in text else ():
+        for a in _anchors(text, ("申请",)):
+            m = _NO_APPLICATIONS.search(text, max(0, a - 16), a + 2)
+            if m is None:
+                continue
             left, right = _sentence_at(text, m.start(), m.end())
             if ("no_applications", left) not in seen:
                 seen.add(("no_applications", left))
                 out.append(Statement("no_applications", quote(text[left:right], m.start() - left, m.end() - left),
                                      section, m.group(0)))
-        if "复议" not in text and "诉讼" not in text:
-            continue
-        for m in _NO_CASES.finditer(text):
-            near = text[m.end():m.end() + 40]
-            if "复议" not in near and "诉讼" not in near:
+        for a in _anchors(text, ("复议", "诉讼")):
+            m = None
+            for m in _NO_CASES.finditer(text, max(0, a - 40), a):
+                pass  # the negation nearest before the word
+            if m is None or ("case", m.start()) in seen:
                 continue
+            seen.add(("case", m.start()))
             left, right = _sentence_at(text, m.start(), m.end())
             sentence = text[left:right]
             at = m.start() - left
