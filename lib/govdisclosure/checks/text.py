@@ -6,16 +6,15 @@ sentence and leaves the judging to :mod:`.rules`.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Iterable
 
-from ..template import (T2_COLUMN_DEFS, T2_ROWS, T3_COLUMNS, T3_ROWS, T4_COLUMNS, T4_ROWS, REPEATED_WORD, REPEATED_WORD_ALLOWED, SCOPE_LEVEL, SECTION_CONTENT, SELF_ALL_DONE,
+from ..template import (REPEATED_WORD, REPEATED_WORD_ALLOWED, SCOPE_LEVEL, SECTION_CONTENT, SELF_ALL_DONE,
+                        T2_COLUMN_DEFS, T2_ROWS, T3_COLUMNS, T3_ROWS, T4_COLUMNS, T4_ROWS,
                         SELF_ALL_DONE_OTHER, SELF_NO_APPLICATIONS, SELF_NO_CASES, SELF_NO_CASES_NOT, STALE_COMPARISON,
                         STALE_OWN_YEAR, STALE_PLAN, STALE_SCOPE, STALE_SCOPE_REFERENCE, SUMMARY_MARKERS)
 from .narrative import quote
 
-_SENTENCE = re.compile(r"[^。；;！!？?]+[。；;！!？?]?")
 _CLAUSE_END = re.compile(r"[，,。；;！!？?]")
 _ALL_DONE = re.compile(SELF_ALL_DONE)
 _ALL_DONE_OTHER = re.compile(SELF_ALL_DONE_OTHER)
@@ -42,7 +41,6 @@ class _Labels:
 
 
 _LABEL_WORDS = _Labels()
-_NOT_TEXT = re.compile(r"[\s\W_]+")
 
 
 @dataclass(frozen=True)
@@ -54,13 +52,6 @@ class Statement:
     section: str
     words: str  # the words that make the statement ("均已按要求办结", "资金资金", "2024年，我局")
     value: int | None = None  # the year or the level spoken of
-
-
-def sentences(text: str) -> Iterator[tuple[int, str]]:
-    """(offset, sentence) of a text, sentence ends kept."""
-    for m in _SENTENCE.finditer(text):
-        if m.group(0).strip():
-            yield m.start(), m.group(0)
 
 
 def _clause(sentence: str, at: int) -> tuple[int, int]:
