@@ -78,3 +78,44 @@ def test_changing_one_cell_trips_exactly_the_rules_that_cover_it(report, data):
             assert list(mine["column"]) == [cell.column]  # the column the changed cell is in
         assert all(abs(g) == abs(delta) for g in mine["gap"])
     assert cell.column in T3_KEYS + T4_KEYS
+
+
+# --------------------------------------------------------------------------- blanks
+
+@settings(max_examples=60, deadline=None)
+@given(consistent_reports(), st.data())
+def test_a_blanked_cell_is_listed_and_never_makes_an_arithmetic_error(report, data):
+    """Blanking any cell: S-BLANK lists exactly one cell, no error rule fails (the sums it is in
+    become not assessable), and with blanks as zero a blanked 总计 is still never an error."""
+    cell = data.draw(st.sampled_from([c for c in report.cell_list]))
+    cell.value, cell.state, cell.raw = None, "blank", ""
+    report.__dict__.pop("_index", None)
+    found = check(report, rules=sorted(ERROR_RULES | {"S-BLANK"}))
+    blank = found[(found["rule"] == "S-BLANK") & (found["status"] == "fail")]
+    assert list(blank["actual"]) == [1] and list(blank["table"]) == [cell.table]
+    assert found[(found["status"] == "fail") & (found["rule"].isin(ERROR_RULES))].empty
+    undecided = found[found["status"] == "not_assessable"]
+    assert len(undecided) >= 1
+    if cell.column == "total":
+        zero = check(report, rules=sorted(ERROR_RULES), blank_as_zero=True)
+        assert zero[zero["status"] == "fail"].empty, zero[["rule", "message"]]
+
+
+# --------------------------------------------------------------------------- narrative
+
+@settings(max_examples=40, deadline=None)
+@given(consistent_reports())
+def test_a_narrative_written_from_the_tables_agrees_with_them(report):
+    """Sentences stating the tables' own numbers, in several wordings, never fail TX-COUNTS."""
+    total = {c.row: c.value for c in report.cell_list if c.table == "t3" and c.column == "total"}
+    person = {c.row: c.value for c in report.cell_list if c.table == "t3" and c.column == "natural_person"}
+    t4 = {c.row: c.value for c in report.cell_list if c.table == "t4" and c.column == "total"}
+    granted, partial, processed = total["granted"], total["partially_granted"], total["total_processed"]
+    rest = processed - granted
+    text = (f"本年度共收到政府信息公开申请{total['new_received']:g}件，其中自然人{person['new_received']:g}件，"
+            f"上年结转{total['carried_over']:g}件。办结{processed:g}件，予以公开{granted:g}件，"
+            f"不予公开等其他类型{rest:g}件；予以公开及部分公开{granted + partial:g}件。"
+            f"结转下年度{total['carried_forward']:g}件。行政复议{t4['review']:g}件。")
+    report.sections = {"overview": text}
+    found = check(report, rules=["TX-COUNTS"])
+    assert found[found["status"] == "fail"].empty, found[["row", "message"]].to_string()

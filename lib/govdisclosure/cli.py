@@ -64,31 +64,54 @@ def _load_all(files: list[Path]) -> tuple[list, int]:
     return reports, failed
 
 
-def print_findings(findings: pd.DataFrame, reports: list, out=sys.stdout) -> None:
-    """Per report: counts by severity, then its failures (and how many were not assessable)."""
+def print_findings(findings: pd.DataFrame, reports: list, out=None) -> None:
+    """Per report: counts by severity, then its failures (and how many were not assessable);
+    findings a reviewer dismissed are listed apart and not counted."""
+    out = sys.stdout if out is None else out
     for report in reports:
         mine = findings[findings["source"] == report.source]
-        fails = mine[mine["status"] == "fail"]
+        dismissed = mine["review"] == "dismissed" if "review" in mine else pd.Series(False, index=mine.index)
+        fails = mine[(mine["status"] == "fail") & ~dismissed]
         counts = fails["severity"].value_counts()
         print(f"\n{report.source}  {report.agency or '(机关名称未识别)'} {report.year or ''}  {report.template}年格式", file=out)
         print("  " + "  ".join(f"{s} {counts.get(s, 0)}" for s in SEVERITIES)
-              + f"  not assessable {int((mine['status'] == 'not_assessable').sum())}", file=out)
+              + f"  not assessable {int(((mine['status'] == 'not_assessable') & ~dismissed).sum())}"
+              + (f"  dismissed {int(dismissed.sum())}" if dismissed.any() else ""), file=out)
         for f in fails.itertuples():
             where = f" [{f.location}]" if f.location else ""
-            print(f"  {f.severity:<7} {f.rule:<11} {f.message}{where}", file=out)
+            accepted = " (accepted)" if getattr(f, "review", "") == "accepted" else ""
+            print(f"  {f.severity:<7} {f.rule:<11} {f.message}{where}{accepted}", file=out)
+        for f in mine[dismissed].itertuples():
+            print(f"  dismissed {f.rule:<11} {f.message} — {f.review_reason}"
+                  + (f" ({f.reviewer} {f.review_date})" if f.reviewer or f.review_date else ""), file=out)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from .agencies import AgencyTable
+    from .checks.reviews import read_reviews
+
     if args.output:
         try:
             check_output(args.output)
         except UnsupportedFormat as exc:
             _err(f"error: {exc}")
             return EXIT_UNREADABLE
+    try:
+        agencies = AgencyTable.from_csv(args.agencies) if args.agencies else None
+        reviews = read_reviews(args.reviews) if args.reviews else None
+    except GovDisclosureError as exc:
+        _err(f"error: {exc}")
+        return EXIT_UNREADABLE
     files = discover(args.files)
     reports, failed = _load_all(files)
-    findings = check(reports, blank_as_zero=args.blank_as_zero)
+    params = {"S-COPY": {"threshold": args.copy_threshold},
+              "S-COPY-PEER": {"threshold": args.copy_threshold}} if args.copy_threshold is not None else None
+    findings = check(reports, blank_as_zero=args.blank_as_zero, agencies=agencies, reviews=reviews, params=params)
     print_findings(findings, reports)
+    unmatched = findings.attrs.get("unmatched_reviews", [])
+    if unmatched:
+        _err(f"{len(unmatched)} review decision(s) match no finding of these reports: " + "; ".join(unmatched[:5])
+             + (" …" if len(unmatched) > 5 else ""))
     if args.output:
         write_table(findings, args.output)
         _err(f"wrote {len(findings)} finding(s) to {args.output}")
@@ -165,7 +188,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fail-on", choices=("error", "warning", "info", "never"), default="error",
                    help="exit with status 1 when a finding at or above this severity fails (default: error)")
     p.add_argument("--blank-as-zero", action="store_true",
-                   help="count blank and dash cells as 0 in sums (said in each finding) instead of not assessable")
+                   help="count blank and dash cells as 0 in sums (said in each finding) instead of not assessable; "
+                        "a blank 总计 beside filled parts stays 总计未填")
+    p.add_argument("--agencies", metavar="FILE",
+                   help="agency table (CSV: match, agency_id, name, kind, parent) that says which file or name is "
+                        "which body, its kind and its parent")
+    p.add_argument("--reviews", metavar="FILE",
+                   help="review file (CSV: rule, agency_id, year, table, row, column, decision, reason, reviewer, "
+                        "date): dismissed findings are listed apart and not counted")
+    p.add_argument("--copy-threshold", type=float, metavar="SHARE", default=None,
+                   help="share of repeated text above which S-COPY and S-COPY-PEER fail (default 0.5: more than half)")
     p.set_defaults(func=cmd_check)
 
     for name, helptext, func in (

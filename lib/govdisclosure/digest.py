@@ -17,7 +17,8 @@ from .errors import GovDisclosureError
 from .measures import MIN_CASES, measure_rows
 from .parse import load_report
 
-CROSS_YEAR_RULES = ("X-CARRY", "X-STOCK", "X-YOY", "S-COPY")
+# rules that compare reports with each other: the batch runs them once on the whole corpus
+CROSS_YEAR_RULES = ("X-CARRY", "X-STOCK", "X-YOY", "S-COPY", "S-COPY-PEER", "S-COPY-TABLE", "H-SUM")
 WITHIN_REPORT_RULES = tuple(r.id for r in RULES if r.id not in CROSS_YEAR_RULES)
 
 

@@ -265,8 +265,7 @@ SECTIONS: tuple[SectionDef, ...] = (
                ("因政府信息公开工作被申请行政复议和提起行政诉讼情况", "政府信息公开行政法复议、行政诉讼情况")),
     SectionDef("problems", "五", "存在的主要问题及改进情况", ("存在的主要问题", "主要问题", "改进情况", "存在的问题"),
                ("政府信息公开工作存在的主要问题及改进情况",)),
-    SectionDef("other", "六", "其他需要报告的事项", ("其他需要报告", "其他事项", "其他应说明", "应说明事项", "其他需说明"),
-               ("其他应说明事项",)),
+    SectionDef("other", "六", "其他需要报告的事项", ("其他需要报告", "其他事项", "其他应说明", "应说明事项", "其他需说明")),
 )
 # What a section holds, for one whose heading a converter dropped: the first of these after the
 # section before it starts it (the prose before a table is lost to the section before).
@@ -323,10 +322,13 @@ REPORT_TITLE_SUFFIX = re.compile(
     r"(?:政府信息公开|政务公开|信息公开)(?:工作)?(?:年度)?(?:报告|年报)")
 TITLE_FIELD_NAMES = ("标题", "题目", "ArticleTitle")
 PUBLISHER_FIELD_NAMES = ("发布机构", "来源", "ContentSource")
-PUBLISHED_FIELD_NAMES = ("发布时间", "发布日期", "PubDate", "成文日期")
+# The page's publication date (the crawler's header, the HTML meta PubDate/publishdate read as
+# 发布时间), then dates of the document itself (the signature under the report, its 成文日期).
+PUBLISHED_FIELD_NAMES = ("发布时间", "发布日期", "公开日期", "PubDate", "publishdate")
+SIGNED_FIELD_NAMES = ("落款日期", "成文日期")
 PERIOD_PATTERN = re.compile(
     r"(?:统计期限|统计周期|统计时限|统计时间|期限|时间|周期)[^。]{0,12}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
-HEADER_FIELD = re.compile(r"^\s*(标题|题目|发布时间|发布日期|文号|发布机构|栏目|原文链接|原始链接|本地目录|索引号|来源)\s*[:：]\s*(.*)$")
+HEADER_FIELD = re.compile(r"^\s*(标题|题目|发布时间|发布日期|公开日期|成文日期|文号|发布机构|栏目|原文链接|原始链接|本地目录|索引号|来源)\s*[:：]\s*(.*)$")
 BODY_MARKERS = ("正文", "==================== 正文 ====================")
 
 # --------------------------------------------------------------------------- narrative claims
@@ -335,14 +337,19 @@ BODY_MARKERS = ("正文", "==================== 正文 ====================")
 # a stretch of text claimed by an earlier pattern is not claimed again.  Seen in the corpus:
 # "共收到信息公开申请1件", "本年度全区共收到70件申请", "依法按时办结依申请公开事项403件",
 # "予以公开及部分公开258件，占33.9%", "另有72件申请按照《条例》顺延到下年度答复",
-# "结转至2026年6件", "有 1 件涉及政府信息公开工作的行政复议", "行政诉讼数为 0 件".
+# "结转至2026年6件", "有 1 件涉及政府信息公开工作的行政复议", "行政诉讼数为 0 件",
+# "涉及自然人72件、商业企业3件"; and in reports seen by users: "不予公开等其他类型164件" (every
+# outcome but those already named), "属于已公开或部分公开343件" (予以公开 + 部分公开),
+# "区政府办代表区政府受理政府信息公开申请17件" (a part: what one office received).
 _GAP = r"[^。；;，,\d%]{0,16}?"
 _N = r"(?P<n>\d+)\s*(?:件|条|起|个)"
 NARRATIVE_CLAIMS: tuple[tuple[str, str], ...] = (
-    ("granted_or_partial", rf"(?:予以公开|同意公开)(?:答复)?(?:及|和|与|、)部分公开(?:答复)?{_GAP}{_N}"),
+    ("granted_or_partial",
+     rf"(?:予以公开|同意公开|已公开)(?:答复)?(?:及|和|与|、|或)部分公开(?:答复)?{_GAP}{_N}"),
     ("carried_over", rf"(?:上年度?|上一年度?)结转{_GAP}{_N}"),
     ("carried_forward", rf"{_N}[^。；;，,\d]{{0,20}}?(?:顺延|结转|转)(?:到|至)?下一?年度?"),
     ("carried_forward", rf"(?:结转(?:到|至)?(?:下一?年度?|\d{{4}}年)|转下一?年度){_GAP}{_N}"),
+    ("not_granted", rf"不予公开等(?:其他|其它)?(?:类型|情形|情况|结果)?{_GAP}{_N}"),
     ("granted", rf"(?:予以公开|同意公开)(?:答复)?{_GAP}{_N}"),
     ("partially_granted", rf"部分公开(?:答复)?{_GAP}{_N}"),
     ("denied", rf"不予公开(?:答复)?{_GAP}{_N}"),
@@ -354,13 +361,74 @@ NARRATIVE_CLAIMS: tuple[tuple[str, str], ...] = (
     ("review", rf"{_N}(?:(?!诉讼)[^。；;，,、\d]){{0,16}}?行政复议"),
     ("received", rf"(?:收到|受理|接到|接收|新收)[^。；;，,\d%]{{0,24}}?申请(?:共计|共|数量)?{_GAP}{_N}"),
     ("received", rf"(?:收到|受理|接到|接收|新收)(?:各类)?{_N}[^。；;，,\d]{{0,4}}申请"),
+    ("applicant_natural_person", rf"(?:自然人|公民个人)(?:申请|提出|提交)?(?:的申请)?{_GAP}{_N}"),
+    ("applicant_organisations", rf"法人(?:或|及|和|与)其他组织(?:申请|提出|提交)?{_GAP}{_N}"),
+    ("applicant_commercial", rf"商业企业(?:申请|提出|提交)?{_GAP}{_N}"),
+    ("applicant_research", rf"科研机构(?:申请|提出|提交)?{_GAP}{_N}"),
+    ("applicant_social_welfare", rf"社会公益组织(?:申请|提出|提交)?{_GAP}{_N}"),
+    ("applicant_legal_service", rf"法律服务机构(?:申请|提出|提交)?{_GAP}{_N}"),
     ("processed", rf"(?:办结|答复|办理){_GAP}{_N}"),
 )
-NARRATIVE_PERCENT = r"[^。；;\d]{0,6}?占(?:比)?(?:为)?\s*(?P<p>\d+(?:\.\d+)?)\s*%"
+# A percentage right after a claim: "占33.9%", "占比为33.9%", "（占51.9%）", "（51.9%）".
+NARRATIVE_PERCENT = r"[^。；;\d]{0,6}?(?:占(?:比)?(?:为|达)?|[（(])\s*(?P<p>\d+(?:\.\d+)?)\s*%"
 NARRATIVE_UPHELD = r"均(?:获|被|予以|得到)?维持|全部(?:获得?|被)?维持"
 NARRATIVE_NOT_CORRECTED = r"未被(?:复议机关|复议审查机关|法院)?(?:纠错|纠正|撤销)|无(?:一)?(?:被)?纠错"
 NARRATIVE_RATE_WORD = "率"
 # Counts of applications are only taken from sentences that speak of applications.
 NARRATIVE_APPLICATION_WORD = "申请"
-NARRATIVE_NEEDS_APPLICATION = ("received", "processed", "carried_over", "carried_forward")
+NARRATIVE_NEEDS_APPLICATION = ("received", "processed", "carried_over", "carried_forward",
+                               "applicant_natural_person", "applicant_organisations", "applicant_commercial",
+                               "applicant_research", "applicant_social_welfare", "applicant_legal_service")
+# A count received by a named body on another's behalf is a part of the table's count
+# ("区政府办代表区政府受理政府信息公开申请17件" beside 一、本年新收 95).
+NARRATIVE_ON_BEHALF = r"代表[^。；;，,\d]{1,16}?(?:受理|收到|接收|接到|办理)"
 FEE_STATEMENT = r"信息处理费|处理费|收取.{0,6}费|收费"
+
+# --------------------------------------------------------------------------- narrative in words
+# What the narrative says without a number that the tables contradict (TX-SELF).
+# "所有申请均已按要求办结", "均已办结", "全部办理完成", "办结率100%" (not "按时办结率", which is
+# about timeliness; not "均在法定期限内予以答复", which is about the answers given).
+SELF_ALL_DONE = (r"(?:所有|全部|均|都|一律)[^。；;，,\d]{0,10}?(?:办结|办理完(?:成|毕)|处理完(?:成|毕)|完成办理)(?!的|率)"
+                 r"|(?<!按时)(?<!按期)(?<!及时)办结率(?:为|达到?)?\s*100(?:\.0+)?\s*%")
+# clauses about something else than this year's applications
+SELF_ALL_DONE_OTHER = r"结转|上年|去年|诉求|建议|提案|留言|转办件|咨询|意见|投诉|热线|信件|事项清单"
+# "未发生因政府信息公开被申请行政复议、提起行政诉讼的情况", "没有收到行政复议", "无行政复议和行政诉讼案件"
+SELF_NO_CASES = (r"(?:未|没有)(?:发生|出现|收到|产生|接到|有|因|涉及|被)|无(?:一起|一件|任何)?(?=行政复议|行政诉讼|因|涉及)")
+SELF_NO_CASES_NOT = r"未经复议|尚未|未审结|未结|纠错|纠正|败诉|撤销|确认违法|维持|未被"
+SELF_NO_APPLICATIONS = r"(?:未|没有)(?:收到|接到|受理|接收)(?:任何|过)?(?:政府信息公开|信息公开|依申请公开)?(?:的)?申请"
+# "资金资金": a word printed twice in a row (TX-REPEAT); reduplications that are words
+REPEATED_WORD = r"([\u4e00-\u9fff]{2,4})\1"
+REPEATED_WORD_ALLOWED = frozenset({"研究研究", "学习学习", "讨论讨论", "看一看", "试一试"})
+
+# --------------------------------------------------------------------------- stale text
+# Text carried over from another year or another body (S-STALE).  A year other than the
+# report's spoken of as the body's own year ("2024年，我局……" in a 2025 report) — not a plan
+# ("2025年，我局将……"), not a comparison ("较2023年", "2019年以来").
+STALE_OWN_YEAR = (r"(?P<year>(?:19|20)\d{2})\s*年度?\s*[，,]?\s*"
+                  r"(?P<subject>(?:我|本)(?:局|区|市|县|委|办|厅|机关|单位|部门|镇|乡|街道|中心|院|署|政府|司|处|所|们))")
+STALE_PLAN = r"将|拟|计划|要|力争|争取|预计|准备|打算"
+STALE_COMPARISON = r"较|比|同比|相比|环比|以来|至今|为止|截至|同期|上年|去年|前年|起"
+# The scope of a higher level spoken of as the body's own work: "做好全省政府信息依申请公开工作"
+# and "强化对全省政务公开工作的统筹推进" in a city's report (三明 2021), "全省各级行政机关要……",
+# "全省共收到申请N件"; not a reference to it ("按照全市统一部署", "在全省率先", 《2021年全省…》).
+STALE_SCOPE = (
+    r"(?:做好|提升|推进|推动|强化对|加强对|指导|督促|统筹|组织|部署|集约|带动|引导)(?P<scope>全省|全市|全县|全区)",
+    r"(?P<scope>全省|全市|全县|全区)各级(?:行政机关|人民政府|政府|部门|单位)",
+    r"(?P<scope>全省|全市|全县|全区)(?:共|累计|共计)?(?:收到|受理|办结|主动公开|发布|办理)[^。；;，,]{0,16}?\d+\s*(?:件|条)",
+)
+STALE_SCOPE_REFERENCE = r"按照|根据|依据|配合|参与|协助|落实|贯彻|《[^》]*$"
+# the level each scope word speaks for (4 province, 3 city, 2 county/district)
+SCOPE_LEVEL = {"全省": 4, "全市": 3, "全县": 2, "全区": 2}
+
+# --------------------------------------------------------------------------- summaries
+# A government's report that sums its members' (H-SUM): "本报告汇总全县各乡镇、县直各部门情况编制",
+# "全市汇总", "全县各级行政机关共收到申请N件".
+SUMMARY_MARKERS = r"汇总|全(?:省|市|县|区)各级行政机关|本级政府(?:及其|和)(?:各)?部门"
+
+# --------------------------------------------------------------------------- sections by content
+# Words that show a section's content when its heading is missing (a converter dropped it):
+# 「（一）主要问题」「（二）改进情况」 is section 五 (上海市科委 2024, Markdown from a PDF).
+SECTION_CONTENT = {
+    "problems": r"[（(]一[）)]\s*(?:存在的)?主要问题|[（(]二[）)]\s*改进(?:情况|措施)|存在的主要问题",
+    "other": r"信息处理费|其他需要报告|其他应说明",
+}

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..template import T3_APPLICANT_COLUMNS, T3_ROWS
+from ..template import PRE_2019, T3_APPLICANT_COLUMNS, T3_ROWS
 
 BOTH = ("2019", "2021")
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -71,16 +71,34 @@ RULES: tuple[Rule, ...] = (
          dict(measures=(("t3", "new_received", "total"), ("t3", "total_processed", "total"),
                         ("t3", "granted", "total"), ("t4", "review", "total"),
                         ("t4", "litigation_direct", "total")), min_cases=30, high=5.0, low=0.2)),
-    Rule("TX-COUNTS", "正文数字与表格一致", "正文所述申请数、办理结果、复议诉讼数及百分比与表三、表四一致",
+    Rule("TX-COUNTS", "正文数字与表格一致", "正文所述申请数、办理结果、申请人类别、复议诉讼数及百分比与表三、表四一致（按其所指范围）",
          "warning", BOTH, "text_counts", {}),
     Rule("TX-FEE", "报告说明信息处理费收取情况", "2021 年起第六部分说明收取信息处理费情况；逾期未缴费行 > 0 时必须说明",
          "warning", ("2021",), "text_fee", {}),
-    Rule("S-SECTIONS", "六个部分齐全且顺序正确", "一、总体情况 … 六、其他需要报告的事项，均在且按序",
+    Rule("TX-SELF", "正文文字与表格不矛盾", "称“均已办结”时 四、结转下年度 = 0；称“未发生行政复议/诉讼”时表四相应总计 = 0；"
+         "称“未收到申请”时 一、本年新收 = 0", "warning", BOTH, "self_contradiction", {}),
+    Rule("TX-REPEAT", "正文无重复字词", "同一词语连续出现两次（如“资金资金”）", "info", BOTH, "repeated", {}),
+    Rule("S-SECTIONS", "六个部分齐全且顺序正确", "一、总体情况 … 六、其他需要报告的事项，均在（标题或内容）且按序",
          "warning", BOTH, "sections", {}),
     Rule("P-LOST", "原文有数字未能读入", "表格中印出的数字都读入了某个单元格（未能读入的数字逐一列出）",
          "warning", BOTH, "lost_numbers", {}),
-    Rule("S-COPY", "内容与上一年度雷同", "第五部分（或全文）与同一机关上一年度报告几乎相同（相似度 ≥ 0.9）",
-         "info", BOTH, "copy", dict(threshold=0.9)),
+    Rule("S-HEADINGS", "部分标题与模板一致", "各部分标题的编号和文字与模板一致；标题缺失而内容在时指出",
+         "info", BOTH, "headings", {}),
+    Rule("S-DEADLINE", "按时公布年度报告", "发布日期 ≤ 次年 1 月 31 日（政府部门）或 3 月 31 日（县级以上政府）"
+         "（《政府信息公开条例》第四十九条）", "warning", (*BOTH, PRE_2019), "deadline", {}),
+    Rule("S-BLANK", "表格无空白单元格", "模板要求填写数字的单元格均已填写（没有的填 0）；总计空白另列“总计未填”",
+         "warning", BOTH, "blanks", {}),
+    Rule("S-STALE", "无沿用其他年度或上级机关的文字", "正文以报告年度以外的年份为本机关当年，或以上级范围（全省、全市）为本机关工作",
+         "warning", (*BOTH, PRE_2019), "stale", {}),
+    Rule("S-COPY", "内容与上一年度雷同", "第五部分或全文中与同一机关上一年度相同的文字（按句计，数字不计）超过一半",
+         "warning", (*BOTH, PRE_2019), "copy", dict(threshold=0.5)),
+    Rule("S-COPY-PEER", "内容与同年度其他机关雷同", "全文中与同年度另一机关报告相同的文字（按句计，数字和通用表述不计）超过一半且不少于 80 字",
+         "warning", (*BOTH, PRE_2019), "copy_peer", dict(threshold=0.5, boilerplate_share=0.05, boilerplate_min=5, min_chars=80)),
+    Rule("S-COPY-TABLE", "表格与上一年度逐格相同", "表二、表三或表四与同一机关上一年度逐格相同，且非零数字足够多、数量足够大，不属巧合"
+         "（表三 ≥ 10 个非零数且总计栏之和 ≥ 30；表四 ≥ 4 个且总计栏之和 ≥ 10；表二 ≥ 4 个且之和 ≥ 20）",
+         "info", BOTH, "copy_table", dict(min_nonzero={"t3": 10, "t4": 4, "t2": 4}, min_sum={"t3": 30, "t4": 10, "t2": 20})),
+    Rule("H-SUM", "汇总报告不少于所属机关之和", "汇总报告（全县、全市）表三、表四各行总计 ≥ 机关表中所属机关同年度之和",
+         "warning", BOTH, "hierarchy_sum", {}),
 )
 
 RULE = {r.id: r for r in RULES}
@@ -88,5 +106,5 @@ RULE = {r.id: r for r in RULES}
 
 def catalogue() -> pd.DataFrame:
     """The catalogue as a table (what the notebooks and the README show)."""
-    return pd.DataFrame([(r.id, r.title, r.formula, r.severity, "、".join(r.templates)) for r in RULES],
-                        columns=["rule", "title", "formula", "severity", "templates"])
+    return pd.DataFrame([(r.id, r.title, r.formula, r.severity, "、".join(r.templates), r.kind) for r in RULES],
+                        columns=["rule", "title", "formula", "severity", "templates", "kind"])

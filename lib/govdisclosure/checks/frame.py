@@ -7,6 +7,7 @@ row ``i`` belongs to report ``r``'s layout (the 2019 and 2021 table 三 differ i
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Callable, Sequence
@@ -14,7 +15,7 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from ..agencies import agency_key, agency_kind
+from ..agencies import AgencyTable, agency_key, agency_kind, agency_region, same_body
 from ..model import Report
 from ..template import T2_COLUMN_DEFS, T2_ROWS, T3_COLUMNS, T3_ROWS, T4_COLUMNS, T4_ROWS, t3_rows
 
@@ -82,42 +83,106 @@ class Corpus:
     def previous(self) -> np.ndarray:
         """Position of each report's previous year (same agency), −1 when there is none.
 
-        Of several candidates (one report in two renderings) the one with fewest ambiguous cells.
+        Same agency: the same ``agency_key`` and, for names whose higher regions were dropped
+        from the key, regions that do not contradict each other (:func:`~..agencies.same_body`:
+        福州市鼓楼区 is not 南京市鼓楼区).  Of several candidates (one report in two renderings)
+        the one with fewest ambiguous cells.
         """
         if self._previous is None:
-            table = self.reports.reset_index(drop=True)
-            known = table[table["year"].notna() & (table["agency_key"] != "")]
-            best = (known.assign(pos=known.index).sort_values(["ambiguous", "pos"], kind="stable")
-                    .drop_duplicates(["agency_key", "year"]))
-            lookup = {(k, int(y)): p for k, y, p in zip(best["agency_key"], best["year"], best["pos"])}
-            self._previous = np.array([
-                lookup.get((k, int(y) - 1), -1) if not pd.isna(y) and k else -1
-                for k, y in zip(table["agency_key"], table["year"])], dtype=np.int64)
+            self._previous = self.year_offset(-1)
         return self._previous
 
-    def identity(self, rid: int) -> tuple[str, str | None, int | None]:
-        """(source, agency, year) of a report."""
+    def year_offset(self, offset: int) -> np.ndarray:
+        """Position of each report's year ``year + offset`` of the same agency (−1: none)."""
+        table = self.reports
+        keys = table["agency_key"].tolist()
+        years = table["year"].tolist()
+        regions = [str(r or "") for r in table["agency_region"]] if "agency_region" in table else [""] * len(table)
+        ambiguous = table["ambiguous"].tolist()
+        lookup: dict[tuple[str, int], list[int]] = {}
+        for p in sorted(range(len(keys)), key=lambda p: (ambiguous[p], p)):
+            if keys[p] and years[p] is not None and years[p] is not pd.NA:
+                lookup.setdefault((keys[p], int(years[p])), []).append(p)
+        out = np.full(len(table), -1, dtype=np.int64)
+        for pos, (k, y, region) in enumerate(zip(keys, years, regions)):
+            if not k or y is None or y is pd.NA:
+                continue
+            for candidate in lookup.get((k, int(y) + offset), ()):
+                if same_body(region, regions[candidate]):
+                    out[pos] = candidate
+                    break
+        return out
+
+    def primary(self) -> np.ndarray:
+        """Whether each report is the one chosen for its agency-year (fewest ambiguous cells)."""
+        table = self.reports.reset_index(drop=True)
+        order = table.assign(pos=np.arange(len(table))).sort_values(["ambiguous", "pos"], kind="stable")
+        first = order.drop_duplicates(["agency_key", "year"])["pos"].to_numpy()
+        chosen = np.zeros(len(table), dtype=bool)
+        chosen[first] = True
+        return chosen
+
+    def identity(self, rid: int) -> tuple[str, str | None, int | None, str]:
+        """(source, agency, year, agency id) of a report."""
         if not hasattr(self, "_identity"):
             self._identity = dict(zip(self.reports.index, zip(self.reports["source"], self.reports["agency"],
-                                                                self.reports["year"])))
+                                                                self.reports["year"], self.reports["agency_key"])))
         return self._identity[rid]
+
+    def texts(self, pos: int) -> dict[str, str]:
+        """A report's sections as prose (line breaks of extraction removed), computed once."""
+        if not hasattr(self, "_texts"):
+            self._texts: dict[int, dict[str, str]] = {}
+        found = self._texts.get(pos)
+        if found is None:
+            found = {k: _JOIN.sub("", v) for k, v in (self.sections[pos] or {}).items() if v}
+            self._texts[pos] = found
+        return found
+
+
+_JOIN = re.compile(r"\s*\n\s*")
+
+
+REPORT_COLUMNS = ["rid", "source", "agency", "agency_key", "agency_name", "agency_region", "kind", "parent",
+                  "summary", "year", "template", "t3_other", "tables", "ambiguous", "published", "published_from"]
 
 
 def report_table(reports: Sequence[Report], ids: Sequence[str | None] | None = None,
-                 kinds: Sequence[str | None] | None = None) -> pd.DataFrame:
+                 kinds: Sequence[str | None] | None = None, *, agencies: AgencyTable | None = None) -> pd.DataFrame:
+    """One row per report: its identity as the rules use it.
+
+    ``agency_key`` is the id that groups one body's reports across years: the ``agency_id``
+    of the analyst's agency table when a row matches (``agencies``), the id given in ``ids``,
+    else :func:`~..agencies.agency_key` of the printed name.  ``kind`` (from the table, from
+    ``kinds``, else guessed from the name), ``parent`` (from the table) and ``summary``
+    (whether the table says the report sums its members') follow the same order.
+    ``published`` is the page's publication date (ISO) with ``published_from`` saying which
+    field or the signature it came from (see :func:`.dates.publication_date`).
+    """
+    from .dates import publication_date
+
     rows = []
     for i, r in enumerate(reports):
+        info = agencies.resolve(r.source, r.agency) if agencies is not None else None
         given = ids[i] if ids is not None else None
-        kind = kinds[i] if kinds is not None and kinds[i] else agency_kind(r.agency)
-        rows.append(dict(rid=i, source=r.source, agency=r.agency, agency_key=given or agency_key(r.agency),
+        guessed = kinds[i] if kinds is not None and kinds[i] else None
+        if info is not None:
+            key, name, region, kind, parent, summary = (info.agency_id, info.name, "", guessed or info.kind,
+                                                        info.parent or "", info.summary)
+        else:
+            key = given or agency_key(r.agency)
+            name, region = r.agency or "", "" if given else agency_region(r.agency)
+            kind, parent, summary = guessed or agency_kind(r.agency), "", None
+        published = publication_date(r.fields, r.year)
+        rows.append(dict(rid=i, source=r.source, agency=r.agency, agency_key=key, agency_name=name,
+                         agency_region=region, kind=kind, parent=parent, summary=summary,
                          year=r.year, template=r.template, t3_other=r.shape.get("t3_other", ""),
-                         kind=kind, tables=",".join(r.tables_found),
-                         ambiguous=sum(1 for c in r.cell_list if c.state == "ambiguous")))
-    frame = pd.DataFrame(rows)
-    if frame.empty:
-        frame = pd.DataFrame(columns=["rid", "source", "agency", "agency_key", "year", "template", "t3_other",
-                                      "kind", "tables", "ambiguous"])
+                         tables=",".join(r.tables_found),
+                         ambiguous=sum(1 for c in r.cell_list if c.state == "ambiguous"),
+                         published=published.iso, published_from=published.describe()))
+    frame = pd.DataFrame(rows, columns=REPORT_COLUMNS)
     frame["year"] = frame["year"].astype("Int64")
+    frame["summary"] = frame["summary"].astype("boolean")
     return frame.set_index("rid", drop=False)
 
 
@@ -225,8 +290,8 @@ def cubes_from_reports(reports: Sequence[Report], table: pd.DataFrame) -> dict[s
 
 
 def build_corpus(reports: Sequence[Report], ids: Sequence[str | None] | None = None,
-                 kinds: Sequence[str | None] | None = None) -> Corpus:
-    table = report_table(reports, ids, kinds)
+                 kinds: Sequence[str | None] | None = None, *, agencies: AgencyTable | None = None) -> Corpus:
+    table = report_table(reports, ids, kinds, agencies=agencies)
     return Corpus(table, cubes_from_reports(reports, table), list(reports), [r.sections for r in reports])
 
 

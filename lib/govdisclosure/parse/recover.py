@@ -46,9 +46,10 @@ MAX_DIGITS = 9
 MAX_PIECE = {"count": MAX_DIGITS, "signed": MAX_DIGITS + 1, "amount": 24}
 # The most readings of one row that fit its sums before the row is left ambiguous.
 MAX_READINGS = 256
-# Work units one report's searches may spend (a unit is a search state or a reading checked):
-# a few milliseconds of work.  Deterministic, so a report reads the same on every machine.
-REPORT_BUDGET = 60_000
+# Work units one report's searches may spend (a unit is a search state or a reading checked,
+# a few microseconds): about ten milliseconds of work on one core.  Counted, not timed, so a
+# report reads the same on every machine.
+REPORT_BUDGET = 8_000
 
 GLUED = "glued cells split"
 REPEATS = "dropped repeats restored"
@@ -427,7 +428,97 @@ class Solution:
     notes: list[str] = field(default_factory=list)
 
 
-MAX_TABLE_STEPS = 20_000
+MAX_TABLE_STEPS = 5_000
+TABLE_STEP_UNITS = 20  # a step of the table's search costs about twenty steps of a row's
+
+
+def _surviving(parsed: dict[str, list[tuple[Candidate, tuple]]], open_rows: list[str],
+               constraints: Sequence[Linear], budget: Budget) -> tuple[dict[str, set[int]], int]:
+    """The readings of each open row that take part in a combination under which every
+    identity holds, and how many such combinations there are.
+
+    A depth-first search over the open rows (fewest readings first).  Each identity is a sum
+    with coefficients ±1 over rows, in every column; a column with an operand that is not a
+    number cannot be assessed and rejects nothing.  A branch is cut as soon as an identity can no
+    longer hold whatever the rows left choose (the bounds of their readings).  Raises
+    :class:`SearchCut` past :data:`MAX_TABLE_STEPS` steps or the budget.
+    """
+    import numpy as np
+
+    width = max(len(v[0][1]) for v in parsed.values() if v)
+    matrix = {k: np.array([[np.nan if x is None else float(x) for x in values] + [np.nan] * (width - len(values))
+                           for _, values in options]) for k, options in parsed.items()}
+    depth_of = {k: d for d, k in enumerate(open_rows)}
+    checks = []  # (coefficients of open rows by depth, constant part, columns assessable at all)
+    for c in constraints:
+        coef = {k: 1.0 for k in c.plus if k in parsed}
+        for k in c.minus:
+            if k in parsed:
+                coef[k] = coef.get(k, 0.0) - 1.0
+        if not any(k in depth_of for k in coef):
+            continue
+        constant = np.zeros(width)
+        assessable = np.ones(width, dtype=bool)
+        for k, w in coef.items():
+            if k not in depth_of:
+                row = matrix[k][0]
+                assessable &= ~np.isnan(row)
+                constant += w * np.nan_to_num(row)
+        terms = sorted((depth_of[k], w) for k, w in coef.items() if k in depth_of)
+        # bounds of what the rows after each depth can still add (NaN: unbounded, the column is
+        # then not assessable for that reading and nothing is cut)
+        low = np.zeros((len(open_rows) + 1, width))
+        high = np.zeros((len(open_rows) + 1, width))
+        loose = np.zeros((len(open_rows) + 1, width), dtype=bool)
+        for d in range(len(open_rows) - 1, -1, -1):
+            low[d], high[d], loose[d] = low[d + 1], high[d + 1], loose[d + 1]
+            for dd, w in terms:
+                if dd == d:
+                    values = matrix[open_rows[d]] * w
+                    loose[d] |= np.isnan(values).any(axis=0)
+                    low[d] = low[d] + np.nan_to_num(np.nanmin(values, axis=0)) if not np.isnan(values).all() else low[d]
+                    high[d] = high[d] + np.nan_to_num(np.nanmax(values, axis=0)) if not np.isnan(values).all() else high[d]
+        checks.append((dict(terms), constant, assessable, low, high, loose))
+    filled = {k: np.nan_to_num(m) for k, m in matrix.items()}
+    missing = {k: np.isnan(m) for k, m in matrix.items()}
+    surviving: dict[str, set[int]] = {k: set() for k in open_rows}
+    chosen = [0] * len(open_rows)
+    steps = [0]
+    count = [0]
+
+    def dfs(depth: int, partials: list, nan_seen: list) -> None:
+        steps[0] += 1
+        budget.spend(TABLE_STEP_UNITS)
+        if steps[0] > MAX_TABLE_STEPS:
+            raise SearchCut("table")
+        if depth == len(open_rows):
+            count[0] += 1
+            for d, k in enumerate(open_rows):
+                surviving[k].add(chosen[d])
+            return
+        key = open_rows[depth]
+        for index in range(len(matrix[key])):
+            row, row_nan = filled[key][index], missing[key][index]
+            new_partials, new_nan, ok = [], [], True
+            for (terms, constant, assessable, low, high, loose), partial, nans in zip(checks, partials, nan_seen):
+                w = terms.get(depth)
+                if w is not None:
+                    partial = partial + w * row
+                    nans = nans | row_nan
+                live = assessable & ~nans & ~loose[depth + 1]
+                if live.any():
+                    total = constant + partial
+                    if ((total + low[depth + 1] > 1e-9) | (total + high[depth + 1] < -1e-9))[live].any():
+                        ok = False
+                        break
+                new_partials.append(partial)
+                new_nan.append(nans)
+            if ok:
+                chosen[depth] = index
+                dfs(depth + 1, new_partials, new_nan)
+
+    dfs(0, [np.zeros(width) for _ in checks], [np.zeros(width, dtype=bool) for _ in checks])
+    return surviving, count[0]
 
 
 def solve(rows: Mapping[str, list[Candidate]], parse: Callable[[Candidate], tuple[Number, ...]],
@@ -435,11 +526,10 @@ def solve(rows: Mapping[str, list[Candidate]], parse: Callable[[Candidate], tupl
     """Pick the readings of the rows under which the table's identities hold.
 
     Each row comes with its readings (already kept by its own sums); ``constraints`` are the
-    identities across rows.  A depth-first search over the rows with more than one reading
-    keeps the combinations under which every identity holds (an identity with an operand that
-    is not a number cannot be assessed and does not reject).  If none survives, the printed
-    table breaks its arithmetic, and every reading stays; if the search does not finish, the
-    same.  A cell is taken when every reading that stays agrees on it.
+    identities across rows.  :func:`_surviving` keeps the combinations of readings under which
+    every identity holds.  If none survives, the printed table breaks its arithmetic, and every
+    reading stays; if the search does not finish, the same.  A cell is taken when every reading
+    that stays agrees on it.
     """
     budget = budget or Budget()
     parsed = {k: [(c, parse(c)) for c in cands] for k, cands in rows.items()}
@@ -449,55 +539,12 @@ def solve(rows: Mapping[str, list[Candidate]], parse: Callable[[Candidate], tupl
     combinations = -1
     cut = False
     if open_rows and constraints:
-        fixed = {k: v[0][1] for k, v in parsed.items() if len(v) == 1}
-        involved = [c for c in constraints if any(k in open_rows for k in c.plus + c.minus)]
-        width = max(len(v[0][1]) for v in parsed.values() if v)
-        surviving: dict[str, set[int]] = {k: set() for k in open_rows}
-        count = 0
-        steps = [0]
-
-        def holds(assignment: dict[str, tuple]) -> bool:
-            for c in involved:
-                keys = c.plus + c.minus
-                if not all(k in assignment for k in keys):
-                    continue
-                for j in range(width):
-                    left = [assignment[k][j] for k in c.plus]
-                    right = [assignment[k][j] for k in c.minus]
-                    if any(x is None for x in left + right):
-                        continue
-                    if abs(sum(left) - sum(right)) > 1e-9:
-                        return False
-            return True
-
-        chosen_index: dict[str, int] = {}
-
-        def dfs(depth: int, assignment: dict[str, tuple]) -> None:
-            nonlocal count
-            steps[0] += 1
-            budget.spend()
-            if steps[0] > MAX_TABLE_STEPS:
-                raise SearchCut("table")
-            if depth == len(open_rows):
-                count += 1
-                for k in open_rows:
-                    surviving[k].add(chosen_index[k])
-                return
-            key = open_rows[depth]
-            for index, (_, values) in enumerate(parsed[key]):
-                assignment[key] = values
-                chosen_index[key] = index
-                if holds(assignment):
-                    dfs(depth + 1, assignment)
-                del assignment[key]
-
         try:
-            dfs(0, dict(fixed))
-            combinations = count
+            surviving, combinations = _surviving(parsed, open_rows, constraints, budget)
         except SearchCut:
             cut = True
             budget.cut += 1
-        if not cut and count:
+        if not cut and combinations:
             for k in open_rows:
                 kept = [parsed[k][i] for i in sorted(surviving[k])]
                 if len(kept) < len(parsed[k]):

@@ -27,7 +27,9 @@ _BLOCK = frozenset({"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", 
                     "caption"})
 _SPACES = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
 _NUMERIC = re.compile(r"^[+\-]?\d+(?:\.\d+)?$")
-_META_FIELDS = {"articletitle": "标题", "pubdate": "发布时间", "contentsource": "发布机构"}
+# <meta name=…> fields of government CMS pages (TRS, Hanweb): PubDate and publishdate are the
+# publication date the deadline rule (S-DEADLINE) reads
+_META_FIELDS = {"articletitle": "标题", "pubdate": "发布时间", "publishdate": "发布时间", "contentsource": "发布机构"}
 
 
 def _clean(text: str) -> str:
