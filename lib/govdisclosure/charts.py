@@ -686,9 +686,10 @@ def small_multiples(long: pd.DataFrame, *, title: str, unit: str = "件", highli
         ax.legend(frameon=False, fontsize=9, loc="upper left", bbox_to_anchor=(1.0, 1.0))
         _value_axis(ax, unit, "y")
         notes.append(f"{len(agencies)} 个机关：灰线为各机关，黑线为各年中位数")
+    small = len(fig.axes) > 1
     for ax in fig.axes:
-        if ax.axison:
-            ax.set_xticks(years, [str(y) for y in years])
+        if ax.axison:  # small panels name only the first and the last year
+            ax.set_xticks(years, [str(y) if not small or y in (years[0], years[-1]) else "" for y in years])
             ax.set_xlim(years[0] - 0.4, years[-1] + 0.4)
     _footnote(fig, notes)
     return fig
