@@ -141,7 +141,8 @@ def index_rows(page: Page) -> list[dict]:
 
 def index_links(out: Path) -> dict[str, Path]:
     doc = Page(out / "index.html").doc
-    return {" ".join(a.text_content().split()): out / a.get("href") for a in doc.iter("a") if a.get("href")}
+    return {" ".join(a.text_content().split()): out / a.get("href") for a in doc.iter("a")
+            if a.get("href") and not a.get("href").startswith("#") and a.text_content().strip() != "报告"}
 
 
 # --------------------------------------------------------------------------- 8. two years of one agency

@@ -305,9 +305,10 @@ def measures(history: pd.DataFrame, report: Report) -> "pd.io.formats.style.Styl
         rows.append({"指标": MEASURE[key].label, this_year: fmt_measure(m["value"], unit),
                      last_year: fmt_measure(m["previous"], unit), "变化": change,
                      "计算方法": MEASURE[key].formula, "说明": note})
-    frame = pd.DataFrame(rows, columns=["指标", this_year, last_year, "变化", "计算方法", "说明"]).set_index("指标")
-    styler = frame.style.format(escape="html").set_uuid("measures").set_table_attributes('class="gd-table"')
-    styler = styler.set_td_classes(pd.DataFrame([["num", "num", "num", "muted", "muted"]] * len(frame),
+    frame = pd.DataFrame(rows, columns=["指标", this_year, last_year, "变化", "计算方法", "说明"])
+    styler = frame.style.format(escape="html").format_index(escape="html", axis=1).hide(axis="index") \
+        .set_uuid("measures").set_table_attributes('class="gd-table"')
+    styler = styler.set_td_classes(pd.DataFrame([["label", "num", "num", "num", "muted", "muted"]] * len(frame),
                                                 index=frame.index, columns=frame.columns))
     caption = "" if len(history["source"].unique() if len(history) else []) > 1 else \
         "未提供同一机关其他年度的报告，无同比数据。"
