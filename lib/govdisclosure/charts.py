@@ -433,6 +433,9 @@ def trend(measures: pd.DataFrame, *, title: str = "关键指标年度变化") ->
         first = measures.loc[duplicated, ["year", "measure"]].iloc[0]
         raise ValueError(f"trend(): several values for year {first['year']}, measure {first['measure']!r}")
 
+    numbers = pd.to_numeric(measures["value"], errors="coerce").astype(float)
+    not_finite = int(np.isinf(numbers).sum())
+    measures = measures.assign(value=numbers.where(np.isfinite(numbers)))
     data = measures.assign(rate=measures["unit"].eq("%") if "unit" in measures else False)
     years = sorted(int(y) for y in data["year"].unique())
     kinds = [rate for rate in (False, True) if data["rate"].eq(rate).any()]  # counts, then rates
@@ -481,6 +484,8 @@ def trend(measures: pd.DataFrame, *, title: str = "关键指标年度变化") ->
     axes[-1].set_xlim(years[0] - pad, years[-1] + pad)
     if len(years) == 1:
         notes.append(SINGLE_YEAR_NOTE)
+    if not_finite:
+        notes.append(f"{not_finite} 个数值过大或不是有限数，未绘制")
     _footnote(fig, list(dict.fromkeys(notes)))
     return fig
 

@@ -520,8 +520,9 @@ def paragraphs(text: str) -> list[Paragraph]:
         if not line:
             close()
             continue
-        if lines and _ENUMERATION.match(line) and (_HEADING_MARK.match(line) or _CLAUSE_END.search(lines[-1])):
-            close()  # "（一）" and "二、" start a paragraph; "1." does after a finished clause
+        if lines and _ENUMERATION.match(line) and (_HEADING_MARK.match(line) or _CLAUSE_END.search(lines[-1])
+                                                   or (_HEADING_MARK.match(lines[0]) and sum(map(len, lines)) < 40)):
+            close()  # "（一）" and "二、" start a paragraph; "1." does after a finished clause or a heading
         lines.append(line)
         if _PARAGRAPH_END.search(line) and sum(map(len, lines)) >= PARAGRAPH_MIN:
             close()
@@ -530,12 +531,12 @@ def paragraphs(text: str) -> list[Paragraph]:
 
 
 def _claim_ids(claims: pd.DataFrame | None) -> dict[str, str]:
-    """{phrase: sentence id} of the claims that do not agree with the tables."""
+    """{phrase: sentence id} of the claims that contradict the tables."""
     if claims is None or claims.empty:
         return {}
     ids: dict[str, str] = {}
     for n, c in enumerate(claims.itertuples()):
-        if c.status != "agree" and c.phrase and c.phrase not in ids:
+        if c.status == "disagree" and c.phrase and c.phrase not in ids:
             ids[c.phrase] = f"claim-{n}"
     return ids
 
@@ -613,7 +614,7 @@ def narrative(report: Report, claims: pd.DataFrame | None = None, findings: pd.D
         for c in mine.itertuples():
             word = {"agree": "✓ 与表格一致", "disagree": "✗ 与表格不符", "not_assessable": "？ 无法核对"}.get(c.status, c.status)
             table_value = "" if c.table is None or pd.isna(c.table) else f"，{c.table_what} {fmt_count(c.table)}"
-            claim_id = ids.get(c.phrase) if c.status != "agree" else None
+            claim_id = ids.get(c.phrase) if c.status == "disagree" else None
             verdicts.append(dict(word=word, status=c.status, phrase=c.phrase, table=table_value, detail=c.detail or "",
                                  target=f"#{claim_id}" if claim_id in placed else None,
                                  finding=finding_of.get(c.phrase) if c.status == "disagree" else None,
