@@ -117,8 +117,8 @@ def setup() -> None:
         # figures are shown by this one formatter, never drawn by pyplot's inline backend
         formatter = shell.display_formatter.formatters["image/png"]
         formatter.for_type(Figure, _png_base64)
-        display(HTML(f"<style>{STYLESHEET.read_text(encoding='utf-8')}</style>"),
-                metadata={"govdisclosure": "stylesheet"})
+        stylesheet = render("display/stylesheet.html.j2", css=STYLESHEET.read_text(encoding="utf-8"))
+        display(HTML(str(stylesheet)), metadata={"govdisclosure": "stylesheet"})
     pd.set_option("display.max_columns", 50)
     pd.set_option("display.width", 200)
 
