@@ -262,3 +262,19 @@ def test_large_index_reads_its_rows_from_the_data_file(browser, tmp_path):
     rows = browser.find_elements(By.CSS_SELECTOR, "#table-overview tbody tr")
     assert len(rows) == 1 and agencies[7] in rows[0].text
     assert browser.title != "pwned" and not browser.find_elements(By.CSS_SELECTOR, "#table-overview img")
+
+
+def test_report_prints_on_a4(batch_out, browser, tmp_path):
+    """Printed (the stylesheet's @page A4), the 三明 2019 report takes about half the 24 pages the
+    JupyterLab page took: sections start a page, nothing is hidden but the navigation."""
+    import base64
+    import re
+
+    open_page(browser, sanming_2019(batch_out))
+    pdf = base64.b64decode(browser.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True,
+                                                                       "printBackground": True})["data"])
+    (tmp_path / "report_sanming_2019.pdf").write_bytes(pdf)
+    pages = len(re.findall(rb"/Type\s*/Page\b", pdf))
+    assert 4 <= pages <= 16, pages
+    box = re.search(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", pdf)
+    assert box and abs(float(box.group(1)) - 595.3) < 2 and abs(float(box.group(2)) - 841.9) < 2  # A4 in points
