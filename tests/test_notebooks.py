@@ -529,3 +529,18 @@ def test_inprocess_engine_twice_in_one_process(hostile_run, tmp_path):
     assert second.result.ok, second.error
     assert _charts(second) == []
     assert len(second.page.images()) >= 4
+
+
+# --------------------------------------------------------------------------- 6. defaults
+
+@pytest.mark.parametrize("name, heading", [("report.ipynb", "三、图表"), ("compare.ipynb", "自行查询")])
+def test_notebook_runs_with_its_defaults_in_a_kernel(name, heading, tmp_path):
+    """What an analyst gets on opening the notebook in JupyterLab and running every cell: the
+    defaults, a real kernel, no error, the last section there."""
+    notebook, error = render.execute(name, {})
+    assert error == "", error
+    assert not [o for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", [])
+                if o.output_type == "error"]
+    page = Page(render.export_html(notebook, tmp_path / "page.html"))
+    assert heading in page.headings()
+    assert page.images()
