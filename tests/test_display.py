@@ -11,7 +11,7 @@ import lxml.html
 import pandas as pd
 import pytest
 
-from conftest import FIXTURES, source_of
+from conftest import FIXTURES
 from helpers import consistent_t3, consistent_t4, edited, make_report
 from html_helpers import Page
 

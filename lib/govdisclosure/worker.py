@@ -27,7 +27,7 @@ import nbconvert  # noqa: E402,F401
 import pandas as pd  # noqa: E402
 import papermill  # noqa: E402,F401
 
-from . import compare, digest, engine, notebook  # noqa: E402,F401
+from . import compare, digest, display, engine, index, notebook  # noqa: E402,F401
 from .fonts import use_cjk_font  # noqa: E402
 from .render import execute, export_html  # noqa: E402
 
