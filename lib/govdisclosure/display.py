@@ -56,6 +56,7 @@ _LOCATION_WORDS = ((re.compile(r"\bpage (\d+)"), r"第\1页"), (re.compile(r"\bt
                    (re.compile(r"\(rowspan\)"), "（合并单元格）"))
 #: the page's stylesheet, shared with the HTML export (``templates/report.css``)
 STYLESHEET = TEMPLATES / "report.css"
+PAGE_RULES = "/* == the page"  # where the stylesheet's rules for whole pages begin
 
 
 class Html(str):
@@ -102,8 +103,9 @@ def render(name: str, metadata: dict | None = None, **context) -> Html:
 
 def setup() -> None:
     """Once per notebook: figures display as compact PNG (one renderer for every chart), Chinese
-    renders in figures, report text is never read as matplotlib math ($…$), and the page's
-    stylesheet is there for JupyterLab (the HTML export has it already and skips this output)."""
+    renders in figures, report text is never read as matplotlib math ($…$), and the rules of
+    the stylesheet for the display blocks are there for JupyterLab (not its rules for whole
+    pages; the HTML export has the whole stylesheet and skips this output)."""
     from IPython import get_ipython
     from IPython.display import HTML, display
 
@@ -117,7 +119,8 @@ def setup() -> None:
         # figures are shown by this one formatter, never drawn by pyplot's inline backend
         formatter = shell.display_formatter.formatters["image/png"]
         formatter.for_type(Figure, _png_base64)
-        stylesheet = render("display/stylesheet.html.j2", css=STYLESHEET.read_text(encoding="utf-8"))
+        blocks = STYLESHEET.read_text(encoding="utf-8").split(PAGE_RULES)[0]  # JupyterLab keeps its own page style
+        stylesheet = render("display/stylesheet.html.j2", css=blocks)
         display(HTML(str(stylesheet)), metadata={"govdisclosure": "stylesheet"})
     pd.set_option("display.max_columns", 50)
     pd.set_option("display.width", 200)
