@@ -24,6 +24,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_parse.py
 	$(BIN)/python bench/bench_checks.py
 	$(BIN)/python bench/bench_render.py
+	$(BIN)/python bench/bench_index.py
 	$(BIN)/python bench/bench_corpus.py
 
 clean:

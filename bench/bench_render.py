@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_render.py [--count 20] [--workers 2]
 
 (a) naive: for each report, the ``papermill`` command and then ``jupyter nbconvert --to html
---no-input``, one after the other; (b) ``govdisclosure batch`` on the same files (fresh
+--no-input --template govdisclosure`` (the project's page template), one after the other; (b) ``govdisclosure batch`` on the same files (fresh
 output folder, so nothing is skipped).  Both runs give each report the same context (the
 same agency's other years), so their content must be equal: the script compares each
 report's visible text and embedded images and prints the result.  Goal (issue 5): (b) at
@@ -25,6 +25,7 @@ from lxml import html as lxml_html
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+TEMPLATE, TEMPLATE_DIRS = "govdisclosure", ROOT / "lib" / "govdisclosure" / "templates" / "nbconvert"
 TIMING = re.compile(r"\d{4}-\d\d-\d\dT[\d:.]+|\"duration\": [\d.]+")
 
 
@@ -73,9 +74,11 @@ def main(argv=None) -> int:
         context = out / "corpus" / "context" / f"{stem}.json"
         executed = naive_dir / f"{stem}.ipynb"
         subprocess.run([str(BIN / "papermill"), str(notebook), str(executed), "-p", "source",
-                        str(Path(row.file).resolve()), "-p", "context", str(context), "--cwd",
+                        str(Path(row.file).resolve()), "-p", "context", str(context), "-p", "index_url",
+                        "../index.html", "-p", "compare_url", "../compare.html", "--cwd",
                         str(notebook.parent)], check=True, capture_output=True)
-        subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)],
+        subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", "--template", TEMPLATE,
+                        f"--TemplateExporter.extra_template_basedirs={TEMPLATE_DIRS}", str(executed)],
                        check=True, capture_output=True)
         pairs.append((naive_dir / f"{stem}.html", out / row.html))
     naive = time.perf_counter() - started

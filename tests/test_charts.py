@@ -304,3 +304,66 @@ def test_blank_totals_are_drawn_from_their_filled_columns_and_said_so():
     assert filled == 2
     assert list(table["total"]) == [272, 3]
     assert t3["total"].isna().all()  # the report's own table is left as printed
+
+
+# --------------------------------------------------------------------------- across agencies
+
+def agencies_values(n: int, seed: int = 0) -> pd.Series:
+    rng = np.random.default_rng(seed)
+    return pd.Series(rng.uniform(0.1, 0.9, n), index=[f"某市第{i}局" for i in range(n)])
+
+
+@pytest.mark.parametrize("n", [2, 20, 21, 500])
+def test_ranking_stays_readable_from_2_to_500_agencies(n):
+    values = agencies_values(n)
+    fig = charts.ranking(values, title="公开率", unit="%", highlight="某市第1局")
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    expected = n if n <= 2 * charts.TOP_N else 2 * charts.TOP_N + (0 if "某市第1局" in
+                                                                   values.sort_values().index[[*range(10), *range(-10, 0)]]
+                                                                   else 1)
+    assert len(labels) == expected
+    ordered = values.sort_values(ascending=False)
+    assert labels[0] == ordered.index[0] and labels[-1] == ordered.index[-1]  # the best and the worst are there
+    assert "某市第1局" in labels  # the highlighted agency always is
+    words = texts(fig)
+    assert any(w.startswith(f"中位数 {values.median():.1%}") for w in words)
+    if n > 2 * charts.TOP_N:
+        assert any(f"共 {n} 个" in w for w in words)
+    assert fig.get_size_inches()[1] < 9  # the same height at 21 or 500 agencies
+
+
+def test_ranking_leaves_out_unknown_and_infinite_values_and_says_so():
+    values = pd.Series([0.5, np.nan, np.inf, 0.7], index=["甲", "乙", "丙", "丁"])
+    fig = charts.ranking(values, title="公开率", unit="%")
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["丁", "甲"]
+    assert "2 个无数据" in footnote(fig)
+
+
+@pytest.mark.parametrize("n, panels", [(2, 2), (12, 12), (13, 1), (500, 1)])
+def test_small_multiples_panel_per_agency_then_one_panel(n, panels):
+    rows = [dict(agency=f"某市第{i}局", year=y, value=(i * 7 + y) % 10 / 10) for i in range(n) for y in range(2019, 2025)]
+    fig = charts.small_multiples(pd.DataFrame(rows), title="公开率", unit="%", highlight="某市第3局")
+    drawn = [ax for ax in fig.axes if ax.axison]
+    assert len(drawn) == panels
+    if panels == 1:
+        legend = [t.get_text() for t in drawn[0].get_legend().get_texts()]
+        assert legend[0].startswith("中位数") and "某市第3局" in legend
+        assert f"{n} 个机关" in footnote(fig)
+    render(fig)
+
+
+def test_small_multiples_of_nothing_is_a_note():
+    fig = charts.small_multiples(pd.DataFrame({"agency": ["甲"], "year": [2020], "value": [np.nan]}), title="公开率")
+    assert "无数据" in texts(fig)
+
+
+def test_png_is_a_small_palette_image():
+    from PIL import Image
+    import io
+
+    fig = charts.outcome_mix(t3_frame("2021", {"granted": 40, "partially_granted": 10, "unable_not_held": 5}))
+    png = charts.figure_to_png(fig)
+    image = Image.open(io.BytesIO(png))
+    assert image.mode == "P" and len(image.getcolors()) <= charts.PNG_COLOURS
+    assert image.size == (int(charts.SIZE[0] * charts.DPI), int(charts.SIZE[1] * charts.DPI))
+    assert charts.figure_to_png(fig) == png  # the same figure gives the same bytes

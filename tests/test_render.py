@@ -141,7 +141,8 @@ def index_rows(page: Page) -> list[dict]:
 
 def index_links(out: Path) -> dict[str, Path]:
     doc = Page(out / "index.html").doc
-    return {" ".join(a.text_content().split()): out / a.get("href") for a in doc.iter("a") if a.get("href")}
+    return {" ".join(a.text_content().split()): out / a.get("href") for a in doc.iter("a")
+            if a.get("href") and not a.get("href").startswith("#") and a.text_content().strip() != "报告"}
 
 
 # --------------------------------------------------------------------------- 8. two years of one agency
@@ -252,3 +253,106 @@ def test_engine_module_imports_on_its_own():
     done = subprocess.run([sys.executable, "-c", "import govdisclosure.engine"], capture_output=True, text=True,
                           timeout=120, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+# --------------------------------------------------------------------------- the index page
+
+def index_inputs(primary: bool | None):
+    """Three files: one agency-year in two renderings (text and page) and an unreadable file."""
+    reports = pd.DataFrame({"rid": [0, 1], "source": ["/in/a.txt", "/in/a.html"], "agency": ["三明市", "三明市"],
+                            "year": pd.array([2019, 2019], dtype="Int64"), "format": ["text", "html"],
+                            "ambiguous": [0, 0]})
+    if primary is not None:
+        reports["primary"] = [True, False]
+    measures = pd.DataFrame({"source": ["/in/a.txt"] * 3 + ["/in/a.html"] * 3,
+                             "measure": ["new_received", "open_rate", "review_total"] * 2,
+                             "value": [110.0, 84 / 109, 0.0] * 2})
+    findings = pd.DataFrame({"source": ["/in/a.txt"], "status": ["fail"], "severity": ["warning"],
+                             "rule": ["TX-COUNTS"]})
+    statuses = ["ok", "duplicate" if primary else "ok", "unreadable"]
+    summary = pd.DataFrame({"file": ["/in/a.txt", "/in/a.html", "/in/broken.pdf"],
+                            "agency": ["三明市", "三明市", None], "year": pd.array([2019, 2019, None], dtype="Int64"),
+                            "status": statuses, "seconds": [1.0, 1.0, 0.0],
+                            "error": ["", "", "/in/broken.pdf: expected a PDF, found <b>noise</b>"],
+                            "html": ["reports/a.html", "reports/b.html" if not primary else "", ""]})
+    return dict(reports=reports, measures=measures, findings=findings), summary
+
+
+@pytest.mark.parametrize("primary", [None, True], ids=["without a primary column", "with a primary column"])
+def test_index_overview_has_numbers_for_every_agency_year(tmp_path, primary):
+    from govdisclosure.index import write_index
+
+    corpus, summary = index_inputs(primary)
+    write_index(tmp_path, corpus, summary)
+    page = Page(tmp_path / "index.html")
+    overview = page.table_with_header("机关", "本年新收", "公开率", "数据质量")
+    rows = [dict(zip(overview[0], r)) for r in overview[1:]]
+    assert len(rows) == (1 if primary else 2)  # the duplicate rendering is not an agency-year of its own
+    assert all(r["本年新收"] == "110" and r["公开率"] == "77.1%" for r in rows)  # (84 / 109)
+    assert sorted(r["警告"] for r in rows) == (["1"] if primary else ["0", "1"])  # a.txt has the finding
+    files = index_rows(page)
+    assert [(r["文件"], r["状态"]) for r in files] == [("a.html", "重复版本" if primary else "已生成"),
+                                                     ("a.txt", "已生成"), ("broken.pdf", "无法读取")]
+    assert "<b>noise</b>" in page.text and not [b for b in page.doc.iter("b") if b.text == "noise"]
+    assert not (tmp_path / "index-data.js").exists()
+    assert page.doc.xpath("//script") and not page.doc.xpath("//script[@src]")  # the sorting script, nothing loaded
+
+
+def test_index_above_the_limit_moves_rows_to_a_data_file(tmp_path, monkeypatch):
+    import json
+
+    from govdisclosure import index
+
+    monkeypatch.setattr(index, "INLINE_LIMIT", 1)
+    corpus, summary = index_inputs(None)
+    index.write_index(tmp_path, corpus, summary)
+    page = Page(tmp_path / "index.html")
+    assert page.doc.xpath("//table[@id='table-overview']/@data-rows") == ["overview"]
+    assert not page.doc.xpath("//table[@id='table-overview']//tbody/tr")
+    assert page.doc.xpath("//script[@src='index-data.js']")
+    data = (tmp_path / "index-data.js").read_text(encoding="utf-8")
+    rows = json.loads(data.removeprefix("window.GD_INDEX = ").rstrip().rstrip(";"))
+    assert [r[1][0] for r in rows["overview"]] == ["三明市", "三明市"] and rows["overview"][0][3][0] == "110"
+    monkeypatch.setattr(index, "INLINE_LIMIT", 100)  # back under the limit: the data file goes
+    index.write_index(tmp_path, corpus, summary)
+    assert not (tmp_path / "index-data.js").exists()
+
+
+# --------------------------------------------------------------------------- how the HTML is made
+
+LIB = ROOT / "lib" / "govdisclosure"
+
+
+def test_no_html_assembled_from_f_strings():
+    """HTML comes from templates (autoescaped) and pandas Styler: no Python string of the
+    package starts a tag inside an f-string."""
+    import re
+
+    for path in LIB.rglob("*.py"):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            assert not re.search(r"""\bf["'][^"']*<(?:/?[a-z]+[\s>/]|!DOCTYPE)""", line, re.I), f"{path.name}:{number}"
+    assert "class ReportView" not in (LIB / "notebook.py").read_text(encoding="utf-8")
+
+
+def test_templates_are_package_data():
+    import fnmatch
+    import tomllib
+
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"][
+        "package-data"]["govdisclosure"]
+    files = [p.relative_to(LIB).as_posix() for p in (LIB / "templates").rglob("*") if p.is_file()]
+    assert files
+    for name in files:
+        assert any(fnmatch.fnmatch(name, pattern) and name.count("/") == pattern.count("/") for pattern in patterns), name
+
+
+def test_measure_is_validated():
+    from govdisclosure.compare import validate_measure
+
+    assert validate_measure("open_rate") == "open_rate"
+    with pytest.raises(ValueError, match="open_rate"):
+        validate_measure("open_rates")
+    stderr = io.StringIO()
+    with contextlib.redirect_stderr(stderr), pytest.raises(SystemExit) as stop:
+        cli.main(["compare", "data/corpus", "-o", "x.html", "--measure", "nonsense"])
+    assert stop.value.code == 2 and "open_rate" in stderr.getvalue()

@@ -30,7 +30,6 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from html import escape
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -40,6 +39,7 @@ from . import __version__
 from .checks import FINDING_COLUMNS, check_corpus
 from .checks.frame import corpus_from_frames
 from .export import atomic_write, write_table, write_text
+from .index import write_index
 from .model import TIDY_COLUMNS
 from .readers import discover
 from .render import COMPARE_NOTEBOOK, REPORT_NOTEBOOK, notebook_path, safe_stem
@@ -496,6 +496,9 @@ def run(inputs: Sequence[str | Path], out: str | Path, *, workers: int | None = 
         if render and len(reports):
             started = time.perf_counter()
             jobs = plan_jobs(reports, out, fail_on, notebook_path(notebook or REPORT_NOTEBOOK))
+            for job in jobs:  # each page links back to the index and the comparison
+                job["parameters"].update(index_url="../index.html", compare_url="../compare.html" if compare else None)
+            jobs.sort(key=lambda j: -Path(j["source"]).stat().st_size)  # the largest (slowest) first
             remove_stale(out, jobs)
             queue = ([comparison_job(out, jobs)] if compare else []) + jobs  # the longest first
             results = render_all(queue, runner, out, progress=progress, on_result=finished.append)
@@ -523,7 +526,8 @@ def comparison_job(out: Path, jobs: list[dict]) -> dict:
     notebook = notebook_path(COMPARE_NOTEBOOK)
     key = hashlib.sha256(json.dumps([[j["key"] for j in jobs], sha256_file(notebook), __version__]).encode()).hexdigest()
     return dict(stem="compare", source="", key=key, html=str(out / "compare.html"), notebook=str(notebook),
-                parameters=dict(corpus=str(out.resolve()), years="", agencies="", measure="open_rate"))
+                parameters=dict(corpus=str(out.resolve()), years="", agencies="", measure="open_rate",
+                                index_url="index.html"))
 
 
 def run_summary(files: Sequence[Path], corpus: dict, results: list[dict], out: Path, *,
@@ -561,49 +565,6 @@ def run_summary(files: Sequence[Path], corpus: dict, results: list[dict], out: P
     frame = pd.DataFrame(rows, columns=["file", "agency", "year", "status", "seconds", "error", "html"])
     frame["year"] = frame["year"].astype("Int64")  # 2024, not 2024.0 beside the files without a year
     return frame
-
-
-def _text(value) -> str:
-    """A summary cell as text: "" for a missing value (not "nan" or "None")."""
-    return "" if value is None or pd.isna(value) else str(value)
-
-
-def write_index(out: Path, corpus: dict, summary: pd.DataFrame) -> Path:
-    """``OUT/index.html``: every agency-year with its status, finding counts and report link."""
-    findings = corpus["findings"]
-    fails = findings[findings["status"] == "fail"] if len(findings) else findings
-    counts = fails.groupby(["source", "severity"]).size().unstack(fill_value=0) if len(fails) else pd.DataFrame()
-    status_word = {"ok": "已生成", "skipped": "未变化（沿用）", "failed": "失败", "unreadable": "无法读取",
-                   "interrupted": "中断", "parsed": "已读取"}
-    rows = []
-    for r in summary.sort_values(["agency", "year", "file"], na_position="last").itertuples():
-        if r.file == "(comparison)":
-            continue
-        sev = [int(counts.at[r.file, s]) if r.file in counts.index and s in counts.columns else 0 for s in SEVERITIES]
-        link = f"<a href='{escape(r.html)}'>{escape(_text(r.agency))} {escape(_text(r.year))}</a>" if r.html \
-            else escape(_text(r.agency) or "—")
-        rows.append(f"<tr class='{escape(r.status)}'><td>{link}</td><td>{escape(Path(r.file).name)}</td>"
-                    f"<td>{status_word.get(r.status, escape(r.status))}</td>"
-                    + "".join(f"<td class='num'>{n}</td>" for n in sev)
-                    + f"<td class='err'>{escape(_text(r.error))[:300]}</td></tr>")
-    compare = "<p><a href='compare.html'>机关、年度比较报告</a></p>" if (out / "compare.html").exists() else ""
-    failed = int(summary["status"].isin(["failed", "unreadable"]).sum())
-    page = f"""<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>政府信息公开工作年度报告检查</title>
-<style>
-body {{ font-family: "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif; margin: 2em; color: #222; }}
-table {{ border-collapse: collapse; }} th, td {{ border: 1px solid #c9d3df; padding: 4px 10px; text-align: left; }}
-th {{ background: #eef3f8; }} td.num {{ text-align: right; }} td.err {{ color: #8a94a3; font-size: 12px; }}
-tr.failed td, tr.unreadable td {{ background: #fdecea; }}
-</style></head><body>
-<h1>政府信息公开工作年度报告检查</h1>
-<p>共 {len(summary[summary['file'] != '(comparison)'])} 个文件，失败 {failed} 个。govdisclosure {escape(__version__)}。</p>
-{compare}
-<table><tr><th>机关 年度</th><th>文件</th><th>状态</th><th>错误</th><th>警告</th><th>提示</th><th>原因</th></tr>
-{''.join(rows)}
-</table></body></html>
-"""
-    return write_text(out / "index.html", page)
 
 
 def _interrupt(signum, frame):

@@ -5,10 +5,19 @@ API (no ``pyplot``: no global figure state, nothing shown twice in a notebook) a
 pandas objects, not a :class:`~govdisclosure.model.Report`:
 
 * :func:`outcome_mix`, :func:`refusal_reasons`, :func:`applicant_mix` take table 三
-  (``report.table("t3")``);
-* :func:`review_litigation` takes table 四 (``report.table("t4")``);
+  (``report.table("t3")``) or the :class:`~govdisclosure.model.Report` itself (then a blank
+  总计 is drawn as the sum of its filled columns, and the footnote says so);
+* :func:`review_litigation` takes table 四 (``report.table("t4")``) or the report;
 * :func:`trend` takes a long frame of derived measures over years;
-* :func:`heatmap` takes any numeric matrix (e.g. agencies × rule ids).
+* :func:`heatmap` takes any numeric matrix (e.g. agencies × rule ids);
+* across agencies, readable from 2 to 500 of them: :func:`ranking` (top and bottom N with
+  the median), :func:`small_multiples` (one panel per agency, the others in grey; above
+  :data:`MAX_PANELS` agencies one panel, every agency in grey, the median and the highlighted
+  agency drawn over them), :func:`distribution`.
+
+Report text (agency names in titles and labels) is drawn as text: math text ($…$) is off
+(:func:`govdisclosure.fonts.use_cjk_font`).  Values that are not finite (a parser's
+infinity) are never drawn and the footnote counts them.
 
 Blank cells are missing values (``pd.NA``) in those tables.  They are never drawn as 0:
 they are left out of bars and sums, and a footnote on the figure says so
@@ -28,6 +37,9 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter, StrMethodFormatter
+
+import functools
+import math
 
 from .fonts import use_cjk_font
 from .template import OUTCOME_GROUP_LABELS, T3_COLUMNS, T3_OUTCOME_GROUPS, T3_ROW
@@ -179,7 +191,10 @@ def _value(frame: pd.DataFrame, row: str, column: str) -> float | None:
     if row not in frame.index or column not in frame.columns:
         return None
     value = frame.at[row, column]
-    return None if pd.isna(value) else float(value)
+    if pd.isna(value):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
 
 
 def _room(ax: Axes, values: Iterable[float | None], axis: str, factor: float = 1.3) -> None:
@@ -189,8 +204,73 @@ def _room(ax: Axes, values: Iterable[float | None], axis: str, factor: float = 1
     (ax.set_xlim if axis == "x" else ax.set_ylim)(0, limit)
 
 
+# --------------------------------------------------------------------------- from a report
+
+def table_values(report, name: str) -> pd.DataFrame:
+    """A table of ``report`` as floats (canonical rows × columns, NaN for a cell that holds no
+    number or a number that is not finite).  Unlike ``Report.table`` it takes any value a
+    parser stored (3.5, infinity) without failing."""
+    rows, columns = report.row_keys(name), report.column_keys(name)
+    frame = pd.DataFrame(np.nan, index=pd.Index(rows, name="row"), columns=pd.Index(columns, name="column"))
+    for c in report.cell_list:
+        if c.table == name and c.row in frame.index and c.column in frame.columns and c.value is not None:
+            try:
+                value = float(c.value)
+            except (TypeError, ValueError, OverflowError):
+                continue
+            frame.at[c.row, c.column] = value if math.isfinite(value) else np.nan
+    return frame
+
+
+def _not_finite(report, name: str) -> int:
+    count = 0
+    for c in report.cell_list:
+        if c.table == name and c.value is not None:
+            try:
+                count += not math.isfinite(float(c.value))
+            except (TypeError, ValueError, OverflowError):
+                count += 1
+    return count
+
+
+def totals_from_parts(t3: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Table 三 with each blank 总计 replaced by the sum of its filled applicant columns (for
+    charts only: a lower bound, said on the chart); returns the table and how many rows."""
+    parts = t3.drop(columns="total")
+    fill = t3["total"].isna() & parts.notna().any(axis=1)
+    if not fill.any():
+        return t3, 0
+    table = t3.copy()
+    table.loc[fill, "total"] = parts[fill].sum(axis=1, skipna=True).astype(table["total"].dtype)
+    return table, int(fill.sum())
+
+
+def _takes_report(name: str, fill_totals: bool = True):
+    """Let a chart of one table take the report too: its table as floats, blank 总计 filled
+    from the columns when ``fill_totals`` (said in the footnote), non-finite values counted."""
+    def decorate(function):
+        @functools.wraps(function)
+        def wrapper(data, *args, **kwargs):
+            if isinstance(data, pd.DataFrame):
+                return function(data, *args, **kwargs)
+            table = table_values(data, name)
+            filled = 0
+            if fill_totals and name == "t3":
+                table, filled = totals_from_parts(table)
+            fig = function(table, *args, **kwargs)
+            bad = _not_finite(data, name)
+            if bad:
+                add_note(fig, f"{bad} 个单元格的数值过大或不是有限数，未绘制")
+            if filled:
+                add_note(fig, f"{filled} 行总计未填，按已填各列之和绘制（空白未计入，实际可能更多）")
+            return fig
+        return wrapper
+    return decorate
+
+
 # --------------------------------------------------------------------------- table 三
 
+@_takes_report("t3")
 def outcome_mix(t3: pd.DataFrame, *, title: str = "办理结果构成") -> Figure:
     """Horizontal bars of the six outcome groups of table 三 (``total`` column).
 
@@ -233,6 +313,7 @@ def outcome_mix(t3: pd.DataFrame, *, title: str = "办理结果构成") -> Figur
     return fig
 
 
+@_takes_report("t3")
 def refusal_reasons(t3: pd.DataFrame, *, title: str = "不予公开、无法提供、不予处理的理由") -> Figure:
     """Horizontal bars of each reason row (``denied_*``, ``unable_*``, ``rejected_*``).
 
@@ -275,6 +356,7 @@ def refusal_reasons(t3: pd.DataFrame, *, title: str = "不予公开、无法提�
     return fig
 
 
+@_takes_report("t3", fill_totals=False)
 def applicant_mix(t3: pd.DataFrame, *, title: str = "新收申请的申请人构成") -> Figure:
     """Bars of 本年新收申请 (row ``new_received``) across the six applicant columns.
 
@@ -299,6 +381,7 @@ def applicant_mix(t3: pd.DataFrame, *, title: str = "新收申请的申请人构
 
 # --------------------------------------------------------------------------- table 四
 
+@_takes_report("t4", fill_totals=False)
 def review_litigation(t4: pd.DataFrame, *, title: str = "行政复议、行政诉讼结果") -> Figure:
     """Grouped bars: the three case kinds of table 四 × four results (维持, 纠正, 其他, 尚未审结).
 
@@ -350,6 +433,9 @@ def trend(measures: pd.DataFrame, *, title: str = "关键指标年度变化") ->
         first = measures.loc[duplicated, ["year", "measure"]].iloc[0]
         raise ValueError(f"trend(): several values for year {first['year']}, measure {first['measure']!r}")
 
+    numbers = pd.to_numeric(measures["value"], errors="coerce").astype(float)
+    not_finite = int(np.isinf(numbers).sum())
+    measures = measures.assign(value=numbers.where(np.isfinite(numbers)))
     data = measures.assign(rate=measures["unit"].eq("%") if "unit" in measures else False)
     years = sorted(int(y) for y in data["year"].unique())
     kinds = [rate for rate in (False, True) if data["rate"].eq(rate).any()]  # counts, then rates
@@ -398,6 +484,8 @@ def trend(measures: pd.DataFrame, *, title: str = "关键指标年度变化") ->
     axes[-1].set_xlim(years[0] - pad, years[-1] + pad)
     if len(years) == 1:
         notes.append(SINGLE_YEAR_NOTE)
+    if not_finite:
+        notes.append(f"{not_finite} 个数值过大或不是有限数，未绘制")
     _footnote(fig, list(dict.fromkeys(notes)))
     return fig
 
@@ -471,10 +559,166 @@ def distribution(values: pd.Series, *, title: str, unit: str = "件", highlight:
     return fig
 
 
+MAX_PANELS = 12  # agencies drawn as small multiples; more share one panel
+TOP_N = 10  # a ranking of more than 2 × TOP_N agencies shows the top and bottom TOP_N
+GREY = "#c3cad2"
+
+
+def _value_axis(ax: Axes, unit: str, axis: str = "x") -> None:
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_major_formatter(PercentFormatter(xmax=1, decimals=0) if unit == "%" else StrMethodFormatter("{x:,.0f}"))
+
+
+def _label(value: float, unit: str) -> str:
+    return f"{value:.1%}" if unit == "%" else _fmt(value)
+
+
+def ranking(values: pd.Series, *, title: str, unit: str = "件", top: int = TOP_N,
+            highlight: str | None = None) -> Figure:
+    """Agencies ranked by one measure, as a dot per agency, with the median marked.
+
+    ``values`` is indexed by agency (or agency-year) name; NaN and non-finite values are left
+    out and counted in the footnote.  With more than ``2 × top`` agencies only the ``top``
+    highest and ``top`` lowest are drawn, the gap between them marked, so the chart reads the
+    same for 20 agencies or 500; the median is that of all of them.  ``highlight`` names one
+    agency drawn in the accent colour (and added to the chart when it falls in the gap).
+    ``unit`` "%" shows fractions as percentages.
+    """
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    known = numbers[np.isfinite(numbers)].sort_values(ascending=False)
+    shown = known
+    cut = len(known) > 2 * top
+    if cut:
+        shown = pd.concat([known.iloc[:top], known.iloc[-top:]])
+        if highlight is not None and highlight in known.index and highlight not in shown.index:
+            shown = pd.concat([known.iloc[:top], known.loc[[highlight]], known.iloc[-top:]])
+    fig, ax = _figure(title, (SIZE[0], max(2.2, 0.9 + 0.26 * (len(shown) + (1 if cut else 0)))))
+    if known.empty:
+        _note(ax, "无数据")
+        return fig
+    positions = np.arange(len(shown), dtype=float)
+    if cut:  # a gap row between the top and the bottom
+        positions[top:] += 1
+    colors = [ACCENT if name == highlight else SHADES[2] for name in shown.index]
+    ax.scatter(shown.to_numpy(), positions, color=colors, s=26, zorder=3)
+    for value, y in zip(shown.to_numpy(), positions):
+        ax.annotate(_label(value, unit), (value, y), xytext=(5, 0), textcoords="offset points", va="center",
+                    fontsize=8, color=TEXT)
+    median = float(known.median())
+    ax.axvline(median, color=MUTED, linewidth=1, linestyle="--")
+    ax.text(median, -0.9, f"中位数 {_label(median, unit)}（{len(known)} 个）", ha="left", va="bottom", fontsize=8,
+            color=MUTED)
+    ax.set_yticks(positions, [str(name) for name in shown.index])
+    if cut:
+        ax.text(0.0, top, f"⋯ 中间 {len(known) - len(shown)} 个未列出 ⋯", transform=ax.get_yaxis_transform(),
+                ha="left", va="center", fontsize=8, color=MUTED)
+    ax.set_ylim(positions[-1] + 0.8, -1.2)
+    low, high = float(known.min()), float(known.max())
+    span = high - low if high > low else (abs(high) or 1.0)
+    ax.set_xlim(min(0.0, low - 0.05 * span), high + 0.18 * span)
+    _value_axis(ax, unit)
+    notes = []
+    if cut:
+        notes.append(f"共 {len(known)} 个，列出最高和最低各 {top} 个")
+    missing = len(numbers) - len(known)
+    if missing:
+        notes.append(f"{missing} 个无数据或不足以计算，未列出")
+    _footnote(fig, notes)
+    return fig
+
+
+def small_multiples(long: pd.DataFrame, *, title: str, unit: str = "件", highlight: str | None = None,
+                    max_panels: int = MAX_PANELS) -> Figure:
+    """One measure over the years for many agencies.
+
+    ``long`` has one row per agency-year: ``agency``, ``year``, ``value`` (NaN when unknown).
+    Up to ``max_panels`` agencies: one small panel each, that agency's line in the accent
+    colour over every other agency's in grey (shared axes, so panels compare).  More
+    agencies: one panel, every agency in grey, the median of each year in black and the
+    ``highlight`` agency in the accent colour — readable at 500 agencies.  Unknown and
+    non-finite values are not drawn and are counted in the footnote.
+    """
+    missing = {"agency", "year", "value"} - set(long.columns)
+    if missing:
+        raise ValueError(f"small_multiples(): long lacks the column(s) {', '.join(sorted(missing))}")
+    data = long.assign(value=pd.to_numeric(long["value"], errors="coerce").astype(float))
+    data = data[data["year"].notna()].assign(year=lambda d: d["year"].astype(int))
+    unknown = int((~np.isfinite(data["value"])).sum())
+    data = data[np.isfinite(data["value"])]
+    agencies = list(dict.fromkeys(data.sort_values(["agency", "year"])["agency"].astype(str)))
+    use_cjk_font()
+    years = sorted(data["year"].unique())
+    notes = [f"{unknown} 个机关年度无数据，未绘制"] if unknown else []
+    if not agencies:
+        fig, ax = _figure(title)
+        _note(ax, "无数据")
+        return fig
+    lines = {a: g.sort_values("year") for a, g in data.groupby(data["agency"].astype(str))}
+
+    def draw_all(ax, colour, width):
+        for a in agencies:
+            g = lines[a]
+            ax.plot(g["year"], g["value"], color=colour, linewidth=width, marker="o" if len(g) == 1 else None,
+                    markersize=2.5, zorder=1)
+
+    if len(agencies) <= max_panels:
+        n_cols = min(4, len(agencies))
+        n_rows = math.ceil(len(agencies) / n_cols)
+        fig = Figure(figsize=(SIZE[0], 0.6 + 1.55 * n_rows), dpi=DPI, layout="constrained")
+        axes = fig.subplots(n_rows, n_cols, sharex=True, sharey=True, squeeze=False).ravel()
+        for ax, agency in zip(axes, agencies):
+            _style(ax)
+            draw_all(ax, GREY, 0.8)
+            g = lines[agency]
+            ax.plot(g["year"], g["value"], color=ACCENT if highlight in (None, agency) else SHADES[1],
+                    linewidth=2.0, marker="o", markersize=3.5, zorder=3)
+            ax.set_title(textwrap.shorten(agency, 18, placeholder="…"), loc="left", fontsize=8.5, color=TEXT)
+            _value_axis(ax, unit, "y")
+            ax.tick_params(labelsize=7.5)
+        for ax in axes[len(agencies):]:
+            ax.set_axis_off()
+        fig.suptitle(title, x=0.01, ha="left", fontsize=12, color=TEXT)
+    else:
+        fig, ax = _figure(title, (SIZE[0], SIZE[1] * 1.2))
+        draw_all(ax, GREY, 0.6)
+        median = data.groupby("year")["value"].median()
+        ax.plot(median.index, median.to_numpy(), color=TEXT, linewidth=2.2, label=f"中位数（{len(agencies)} 个机关）",
+                zorder=3)
+        if highlight in lines:
+            g = lines[highlight]
+            ax.plot(g["year"], g["value"], color=ACCENT, linewidth=2.2, marker="o", markersize=4, label=highlight,
+                    zorder=4)
+        ax.legend(frameon=False, fontsize=9, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        _value_axis(ax, unit, "y")
+        notes.append(f"{len(agencies)} 个机关：灰线为各机关，黑线为各年中位数")
+    small = len(fig.axes) > 1
+    for ax in fig.axes:
+        if ax.axison:  # small panels name only the first and the last year
+            ax.set_xticks(years, [str(y) if not small or y in (years[0], years[-1]) else "" for y in years])
+            ax.set_xlim(years[0] - 0.4, years[-1] + 0.4)
+    _footnote(fig, notes)
+    return fig
+
+
 # --------------------------------------------------------------------------- output
 
+PNG_COLOURS = 64  # the charts use a few hues and grey: a 64-colour palette keeps them exact and 4× smaller
+
+
 def figure_to_png(fig: Figure) -> bytes:
-    """The figure rendered as PNG bytes (at the figure's own dpi)."""
+    """The figure as PNG bytes at its own dpi, with a 64-colour palette (a chart is a few
+    flat colours and anti-aliased text: the palette keeps it sharp at a quarter of the size).
+
+    This is the one renderer of every chart: :func:`govdisclosure.display.setup` makes
+    IPython display figures with it, so a notebook in JupyterLab, papermill and the batch
+    give the same bytes.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    image = Image.fromarray(np.asarray(canvas.buffer_rgba())).convert("RGB")
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
+    image.quantize(colors=PNG_COLOURS, method=Image.Quantize.FASTOCTREE).save(buffer, "PNG", optimize=True)
     return buffer.getvalue()

@@ -221,7 +221,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="FILE.html")
     p.add_argument("--years", default="", help='e.g. "2021-2024" or "2023,2024"')
     p.add_argument("--agencies", default="", help="comma-separated parts of agency names")
-    p.add_argument("--measure", default="open_rate", help="measure to rank and plot (default: open_rate)")
+    from .measures import MEASURE
+
+    p.add_argument("--measure", default="open_rate", choices=list(MEASURE), metavar="MEASURE",
+                   help=f"measure to rank and plot: {', '.join(MEASURE)} (default: open_rate)")
     p.set_defaults(func=cmd_compare)
     return parser
 

@@ -51,7 +51,8 @@ def use_cjk_font() -> str:
     The first call registers the bundled font file with matplotlib's font manager; every
     call (re)applies the ``rcParams`` — a few dictionary assignments — so that Chinese
     renders even after the parameters were reset.  Sets ``axes.unicode_minus`` to False so
-    that negative numbers use the ASCII hyphen-minus.
+    that negative numbers use the ASCII hyphen-minus, and ``text.parse_math`` to False so
+    that text from a report (an agency named "某$局$") is drawn as it is, never as math.
 
     Raises :class:`FontNotFoundError` if the font file cannot be found.
     """
@@ -64,4 +65,5 @@ def use_cjk_font() -> str:
     rc["font.family"] = ["sans-serif"]
     rc["font.sans-serif"] = [_family, *(f for f in rc["font.sans-serif"] if f != _family)]
     rc["axes.unicode_minus"] = False
+    rc["text.parse_math"] = False
     return _family

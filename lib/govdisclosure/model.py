@@ -135,8 +135,10 @@ class Report:
         for c in self.cell_list:
             if c.table == name and c.row in frame.index and c.column in frame.columns and c.value is not None:
                 frame.at[c.row, c.column] = c.value
-        if name in ("t3", "t4"):
-            frame = frame.astype("Int64")
+        values = frame.to_numpy(dtype="float64", na_value=float("nan"))
+        whole = values[~pd.isna(values)]
+        if name in ("t3", "t4") and (whole == whole.round()).all():
+            frame = frame.astype("Int64")  # counts as integers; a printed 3.5 keeps the table float
         return frame
 
     def cell(self, table: str, row: str, column: str) -> Cell | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import html
 import os
 import re
 import tempfile
@@ -70,64 +69,119 @@ class Rendered:
     seconds: float = 0.0
 
 
+TEMPLATE_DIRS = Path(__file__).resolve().parent / "templates" / "nbconvert"
+TEMPLATE_NAME = "govdisclosure"
+_HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$", re.M)
+
+
+def page_links(parameters: dict) -> list[tuple[str, str]]:
+    """The links of a page's top bar, from the notebook's parameters ``index_url`` and
+    ``compare_url`` (relative addresses set by ``govdisclosure batch``; anything else that is
+    not a plain relative or http(s) address is dropped)."""
+    from .display import safe_link
+
+    links = []
+    for key, label in (("index_url", "← 全部报告索引"), ("compare_url", "机关、年度比较")):
+        href = safe_link(parameters.get(key))
+        if href:
+            links.append((label, href))
+    return links
+
+
+def table_of_contents(notebook: nbformat.NotebookNode) -> list[tuple[int, str, str]]:
+    """(level, text, anchor) of the notebook's level-2 and level-3 Markdown headings; the
+    anchors are the ids nbconvert gives those headings."""
+    from nbconvert.filters.strings import _convert_header_id
+
+    toc = []
+    for cell in notebook.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for hashes, text in _HEADING.findall(cell.source):
+            if len(hashes) in (2, 3):
+                toc.append((len(hashes), text, _convert_header_id(text)))
+    return toc
+
+
+def page_title(notebook: nbformat.NotebookNode, fallback: str) -> str:
+    """The title a display output declared (``metadata.govdisclosure.title``, set by
+    :func:`govdisclosure.display.summary`), else the notebook's first heading."""
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            meta = output.get("metadata", {}).get("text/html", {}) if isinstance(output.get("metadata"), dict) else {}
+            title = (meta.get("govdisclosure") or {}).get("title") if isinstance(meta, dict) else None
+            if title:
+                return str(title)
+    first = next((c.source for c in notebook.cells if c.cell_type == "markdown"), "")
+    return first.lstrip("# ").splitlines()[0] if first.strip() else fallback
+
+
+try:
+    from nbconvert.preprocessors import Preprocessor as _Preprocessor
+except ImportError:  # pragma: no cover - nbconvert is a dependency
+    _Preprocessor = object
+
+
+class PagePreprocessor(_Preprocessor):
+    """What the ``govdisclosure`` nbconvert template needs (``resources["govdisclosure"]``):
+    the stylesheet, the page title, the table of contents, the top-bar links; and each
+    chart's alt text (the heading above it).  Declared in the template's ``conf.json``, so the
+    ``jupyter nbconvert --template govdisclosure`` command gives the same page."""
+
+    def preprocess(self, nb, resources):
+        from .display import STYLESHEET
+
+        resources = resources or {}
+        name = (resources.get("metadata") or {}).get("name") or "report"
+        parameters = (nb.metadata.get("papermill") or {}).get("parameters") or {}
+        title = resources.get("govdisclosure_title") or page_title(nb, name)
+        resources["govdisclosure"] = dict(css=_stylesheet(STYLESHEET), title=title,
+                                          toc=table_of_contents(nb), links=page_links(parameters))
+        heading = "图表"
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                found = _HEADING.findall(cell.source)
+                heading = found[-1][1] if found else heading
+            for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+                if any(k.startswith("image/") for k in output.get("data", {})):
+                    output.setdefault("metadata", {})["alt"] = heading
+        return nb, resources
+
+
+@functools.lru_cache(maxsize=4)
+def _stylesheet(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
 @functools.lru_cache(maxsize=1)
 def html_exporter():
-    """The HTML exporter (built once per process: loading its templates is most of its cost)."""
+    """The HTML exporter with the project's slim template (built once per process: loading
+    its templates is most of its cost)."""
     from nbconvert import HTMLExporter
     from nbconvert.exporters.templateexporter import TemplateExporter
-    from nbconvert.filters.highlight import Highlight2HTML
-    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
     class ReportExporter(HTMLExporter):
-        """nbconvert's HTML, without its last pass that re-parses the whole page with
-        BeautifulSoup only to add image alt texts (done here by :func:`_finish`, from the
-        chart headings) and tab stops: that pass is a third of a report's export time."""
+        """nbconvert's HTML exporter with the ``govdisclosure`` template, without its last pass
+        that re-parses the whole page with BeautifulSoup only to add image alt texts (the
+        template has them) and tab stops: that pass is a third of a report's export time."""
 
         def from_notebook_node(self, nb, resources=None, **kw):
-            self.register_filter("highlight_code", self.filters.get(
-                "highlight_code", Highlight2HTML(pygments_lexer="python", parent=self)))
             resources = self._init_resources(resources)
-            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
-                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
             return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
-    exporter = ReportExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
-                              exclude_output_prompt=True)
-    exporter.mathjax_url = ""  # no formulas in these reports
-    return exporter
-
-
-_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.S | re.I)
-_HEADING_OR_IMAGE = re.compile(r"<h[1-4][^>]*>(.*?)</h[1-4]>|<img\b(?![^>]*\balt=)", re.S)
-_TAGS = re.compile(r"<[^>]+>")
-
-
-def _finish(page: str) -> str:
-    """No script at all (the reports need none, and nothing is fetched); each chart's alt text
-    is the heading above it."""
-    page = _SCRIPT.sub("", page)
-    heading = "图表"
-
-    def replace(match: re.Match) -> str:
-        nonlocal heading
-        if match.group(0).startswith("<h"):
-            heading = html.escape(html.unescape(_TAGS.sub("", match.group(1))).replace("¶", "").strip()) or heading
-            return match.group(0)
-        return f'<img alt="{heading}"'
-
-    return _HEADING_OR_IMAGE.sub(replace, page)
+    return ReportExporter(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(TEMPLATE_DIRS)],
+                          exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
 
 
 def export_html(notebook: nbformat.NotebookNode, path: Path, title: str | None = None) -> Path:
     """Write ``notebook`` as self-contained HTML without its code, atomically.
 
-    The page title is ``title``, else the notebook's first heading.
+    The page title is ``title``, else what the notebook's outputs declare (see
+    :func:`page_title`).
     """
-    if title is None:
-        first = next((c.source for c in notebook.cells if c.cell_type == "markdown"), "")
-        title = first.lstrip("# ").splitlines()[0] if first else path.stem
-    body, _ = html_exporter().from_notebook_node(notebook, resources={"metadata": {"name": title}})
-    return write_text(path, _finish(body))
+    resources = {"metadata": {"name": path.stem}, "govdisclosure_title": title}
+    body, _ = html_exporter().from_notebook_node(notebook, resources=resources)
+    return write_text(path, body)
 
 
 def execute(notebook: str | Path, parameters: dict, *, cwd: Path | None = None, engine_name: str | None = None,

@@ -27,11 +27,9 @@ import nbconvert  # noqa: E402,F401
 import pandas as pd  # noqa: E402
 import papermill  # noqa: E402,F401
 
-from . import compare, digest, engine, notebook  # noqa: E402,F401
+from . import compare, digest, display, engine, index, notebook  # noqa: E402,F401
 from .fonts import use_cjk_font  # noqa: E402
 from .render import execute, export_html  # noqa: E402
-
-
 
 def _warm() -> None:
     """Do once, before forking, what every report would otherwise do first: load the HTML
@@ -43,6 +41,12 @@ def _warm() -> None:
     from .render import html_exporter
 
     use_cjk_font()
+    from . import display
+
+    env = display.environment()  # compile the display templates once, before forking
+    for name in env.list_templates(filter_func=lambda n: n.startswith("display/")):
+        env.get_template(name)
+    pd.DataFrame({"a": [1]}).style.set_uuid("warm").to_html()  # pandas Styler's own template
     book = new_notebook(cells=[new_code_cell("1")])
     nbformat.validate(book)
     html_exporter().from_notebook_node(book)

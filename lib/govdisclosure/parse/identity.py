@@ -47,9 +47,15 @@ def fold(text: str, limit: int = 400) -> str:
     return _SPACES.sub(" ", text[:1_000_000]).strip()[:limit]
 
 
-def clean_name(candidate: str | None) -> str | None:
+def clean_name(candidate: str | None, *, strict: bool = True) -> str | None:
     """The agency name in ``candidate`` (a title's words before the year, a field), or None when
-    what is there is not a name (a sentence, a heading, a phrase of the report)."""
+    what is there is not a name (a sentence, a heading, a phrase of the report).
+
+    ``strict``: the name must end as names of bodies end (局, 委员会, 政府 …); the words a title
+    puts before its year are the publisher's name by the title's own form, and need only be a
+    phrase (some Chinese, no sentence punctuation, at most 40 characters) — whatever else they
+    hold is shown escaped, never interpreted.
+    """
     if not candidate:
         return None
     text = _SPACES.sub("", fold(candidate))
@@ -57,7 +63,11 @@ def clean_name(candidate: str | None) -> str | None:
     text = _BEFORE_NAME.sub("", text)
     text = text.strip("《》“”\"'「」 ·-—_")
     text = re.sub(r"的$", "", text)
-    if not text or _NOT_A_NAME.search(text) or not _NAME.match(text):
+    if not text or _NOT_A_NAME.search(text):
+        return None
+    if strict and not _NAME.match(text):
+        return None
+    if not strict and (len(text) > 40 or not re.search(r"[\u3400-\u9fff]", text)):
         return None
     return text
 
@@ -111,7 +121,7 @@ def find_identity(doc: Document, text: str) -> Identity:
             continue
         if title_year is None:
             title_year, year_where = int(match.group("year")), where
-        name = clean_name(match.group("pre")) or clean_name(match.group("post"))
+        name = clean_name(match.group("pre"), strict=False) or clean_name(match.group("post"))
         if name:
             found.agency, found.agency_from = name, f"title ({where})"
             break

@@ -76,7 +76,7 @@ def _label_or_markers(run: str, sep: str, loc: str, index: int, out: list[Token]
     return "none"
 
 
-_TOKEN = re.compile(f"(?P<mixed>{MIXED.pattern})|(?P<number>{NUMBER.pattern})")
+_TOKEN = re.compile("(?P<mixed>" + MIXED.pattern + ")|(?P<number>" + NUMBER.pattern + ")")
 
 
 def tokenise_text(text: str, loc: str, index: int, sep: str, out: list[Token]) -> None:

@@ -1,0 +1,180 @@
+"""``OUT/index.html``: the page a batch opens with — every agency-year and every file.
+
+Two tables, sortable and filterable in the page by a small script of the project's own
+(``templates/index/index.js``; no library, works offline from a file):
+
+* **机关年度**: one row per agency-year (the primary rendering where the reports table has a
+  ``primary`` column): agency, year, 本年新收, 办结, 公开率, 复议纠错率, 复议/诉讼, failures by
+  severity, data quality (cells read, recovered, ambiguous; the reader), status, links;
+* **文件**: one row per input file with its status class and reason (unreadable files,
+  duplicates, failures …).
+
+Up to :data:`INLINE_LIMIT` rows a table is written into the page.  Beyond, the rows go to a
+compact data file ``index-data.js`` beside it (loaded by a ``<script>`` element, so it also
+works from ``file://``) and the script shows them a page of :data:`PAGE_ROWS` at a time: at
+10,000 agency-years and more the page opens in well under a second.  All report text is
+escaped by the template (autoescaping) or set as text by the script (never as markup).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__
+from .display import environment, fmt_count, fmt_rate
+from .export import write_text
+
+INLINE_LIMIT = 2_000  # rows of a table written into the page itself
+PAGE_ROWS = 200  # rows the script shows at a time for a table read from the data file
+SEVERITIES = ("error", "warning", "info")
+STATUS_WORD = {"ok": "已生成", "skipped": "未变化（沿用）", "failed": "失败", "unreadable": "无法读取",
+               "interrupted": "中断", "parsed": "已读取", "report": "报告", "duplicate": "重复版本",
+               "pre-2019": "2019 年以前的格式", "not a report": "不是年度报告"}
+PROBLEM = ("failed", "unreadable", "interrupted")
+READER_WORD = {"text": "文本", "html": "网页", "markdown": "Markdown", "docx": "Word", "pdfplumber": "PDF",
+               "pdfium": "PDF", "ocr": "PDF·OCR", "pdf": "PDF"}
+OVERVIEW_COLUMNS = (("agency", "机关", "text"), ("year", "年度", "num"), ("new_received", "本年新收", "num"),
+                    ("total_processed", "办结", "num"), ("open_rate", "公开率", "num"),
+                    ("review_correction_rate", "复议纠错率", "num"), ("disputes", "复议/诉讼", "num"),
+                    ("error", "错误", "num"), ("warning", "警告", "num"), ("info", "提示", "num"),
+                    ("quality", "数据质量", "text"), ("status", "状态", "text"), ("link", "报告", "text"))
+FILE_COLUMNS = (("who", "机关 年度", "text"), ("file", "文件", "text"), ("status", "状态", "text"),
+                ("error", "错误", "num"), ("warning", "警告", "num"), ("info", "提示", "num"),
+                ("reason", "原因", "text"))
+
+
+def _text(value) -> str:
+    """A cell as text: "" for a missing value (not "nan" or "None")."""
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def _number(value) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if pd.isna(number) or number in (float("inf"), float("-inf")) else number
+
+
+def _cell(text: str, sort=None, href: str | None = None) -> list:
+    """One cell of a row: [shown text, sort key (None: the text), link or None]."""
+    return [text, text if sort is None else sort, href]
+
+
+def overview_rows(out: Path, corpus: dict, summary: pd.DataFrame) -> list[dict]:
+    """One dict per agency-year: the values of :data:`OVERVIEW_COLUMNS` as cells."""
+    reports = corpus.get("reports")
+    if reports is None or not len(reports):
+        return []
+    if "primary" in reports.columns:
+        reports = reports[reports["primary"].fillna(False).astype(bool)]
+    reports = reports.sort_values(["agency", "year", "source"], na_position="last")
+    measures = corpus.get("measures")
+    wide = (measures.pivot_table(index="source", columns="measure", values="value", aggfunc="first")
+            if measures is not None and len(measures) else pd.DataFrame())
+    findings = corpus.get("findings")
+    fails = findings[findings["status"] == "fail"] if findings is not None and len(findings) else None
+    counts = fails.groupby(["source", "severity"]).size().unstack(fill_value=0) if fails is not None and len(fails) \
+        else pd.DataFrame()
+    cells = corpus.get("cells")
+    quality = pd.DataFrame()
+    if cells is not None and len(cells) and "rid" in cells.columns:
+        number = cells["state"].astype(str) == "number"
+        recovered = number & (cells["how"].astype(str).str.len() > 0) if "how" in cells.columns else number & False
+        quality = pd.DataFrame({"rid": cells["rid"], "read": number & ~recovered, "recovered": recovered,
+                                "ambiguous": cells["state"].astype(str) == "ambiguous"}).groupby("rid").sum()
+    by_source = {str(r.file): r for r in summary.itertuples()} if len(summary) else {}
+    rows = []
+    for r in reports.itertuples():
+        source = str(r.source)
+        value = lambda m: wide.at[source, m] if source in wide.index and m in wide.columns else None  # noqa: E731
+        s = by_source.get(source)
+        status = _text(getattr(s, "status", "")) or "parsed"
+        html = _text(getattr(s, "html", "")) if s is not None else ""
+        review, litigation = _number(value("review_total")), _number(value("litigation_total"))
+        q = quality.loc[r.rid] if len(quality) and getattr(r, "rid", None) in quality.index else None
+        reader = _text(getattr(r, "reader", "")) or _text(getattr(r, "format", ""))
+        q_text = (f"读 {int(q['read'])} · 恢复 {int(q['recovered'])} · 存疑 {int(q['ambiguous'])}" if q is not None else "—") \
+            + (f" · {READER_WORD.get(reader, reader)}" if reader else "")
+        sev = {s_: int(counts.at[source, s_]) if source in counts.index and s_ in counts.columns else 0
+               for s_ in SEVERITIES}
+        year = None if pd.isna(r.year) else int(r.year)
+        rows.append(dict(
+            status_class=status.replace(" ", "-"),
+            agency=_cell(_text(r.agency) or "（未识别）"),
+            year=_cell("" if year is None else str(year), year),
+            new_received=_cell(fmt_count(value("new_received")), _number(value("new_received"))),
+            total_processed=_cell(fmt_count(value("total_processed")), _number(value("total_processed"))),
+            open_rate=_cell(fmt_rate(value("open_rate")), _number(value("open_rate"))),
+            review_correction_rate=_cell(fmt_rate(value("review_correction_rate")),
+                                         _number(value("review_correction_rate"))),
+            disputes=_cell(f"{fmt_count(review)} / {fmt_count(litigation)}",
+                           None if review is None and litigation is None else (review or 0) + (litigation or 0)),
+            error=_cell(str(sev["error"]), sev["error"]), warning=_cell(str(sev["warning"]), sev["warning"]),
+            info=_cell(str(sev["info"]), sev["info"]),
+            quality=_cell(q_text, None if q is None else int(q["ambiguous"])),
+            status=_cell(STATUS_WORD.get(status, status)),
+            link=_cell("报告" if html else "—", None, html or None)))
+    return rows
+
+
+def file_rows(corpus: dict, summary: pd.DataFrame) -> list[dict]:
+    """One dict per input file (not the comparison): who, file, status, failures, reason."""
+    findings = corpus.get("findings")
+    fails = findings[findings["status"] == "fail"] if findings is not None and len(findings) else None
+    counts = fails.groupby(["source", "severity"]).size().unstack(fill_value=0) if fails is not None and len(fails) \
+        else pd.DataFrame()
+    rows = []
+    for r in summary.sort_values(["agency", "year", "file"], na_position="last").itertuples():
+        if r.file == "(comparison)":
+            continue
+        status = _text(r.status)
+        who = " ".join(x for x in (_text(r.agency), _text(r.year)) if x) or "—"
+        sev = [int(counts.at[r.file, s]) if r.file in counts.index and s in counts.columns else 0 for s in SEVERITIES]
+        rows.append(dict(status_class=status.replace(" ", "-"), who=_cell(who, None, _text(r.html) or None),
+                         file=_cell(Path(str(r.file)).name), status=_cell(STATUS_WORD.get(status, status)),
+                         error=_cell(str(sev[0]), sev[0]), warning=_cell(str(sev[1]), sev[1]),
+                         info=_cell(str(sev[2]), sev[2]), reason=_cell(_text(r.error)[:300])))
+    return rows
+
+
+def write_index(out: Path, corpus: dict, summary: pd.DataFrame) -> Path:
+    """Write ``OUT/index.html`` (and ``OUT/index-data.js`` for tables above
+    :data:`INLINE_LIMIT` rows; removed when no longer needed).  ``corpus`` is the batch's
+    corpus dict (reports, findings, measures, cells), ``summary`` its run summary (file,
+    agency, year, status, error, html)."""
+    out = Path(out)
+    overview = overview_rows(out, corpus, summary)
+    files = file_rows(corpus, summary)
+    data: dict[str, list] = {}
+    tables = []
+    for name, title, columns, rows in (("overview", "机关年度", OVERVIEW_COLUMNS, overview),
+                                       ("files", "文件", FILE_COLUMNS, files)):
+        external = len(rows) > INLINE_LIMIT
+        if external:
+            data[name] = [[r["status_class"], *[r[key] for key, _, _ in columns]] for r in rows]
+        tables.append(dict(name=name, title=title, columns=columns, rows=[] if external else rows,
+                           external=external, count=len(rows)))
+    statuses = summary[summary["file"] != "(comparison)"]["status"].astype(str).value_counts() if len(summary) \
+        else pd.Series(dtype=int)
+    failed = int(summary["status"].isin(PROBLEM[:2]).sum()) if len(summary) else 0
+    data_file = out / "index-data.js"
+    if data:
+        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        write_text(data_file, f"window.GD_INDEX = {payload};\n")
+    else:
+        data_file.unlink(missing_ok=True)
+    env = environment()
+    page = env.get_template("index/index.html.j2").render(
+        tables=tables, version=__version__, files=int(statuses.sum()), failed=failed,
+        statuses=[(STATUS_WORD.get(s, s), int(n)) for s, n in statuses.items()], agency_years=len(overview),
+        compare=(out / "compare.html").exists(), data_file=data_file.name if data else None, page_rows=PAGE_ROWS,
+        css=(Path(__file__).parent / "templates" / "report.css").read_text(encoding="utf-8"),
+        script=(Path(__file__).parent / "templates" / "index" / "index.js").read_text(encoding="utf-8"))
+    return write_text(out / "index.html", page)
+
+
+__all__ = ["INLINE_LIMIT", "PAGE_ROWS", "file_rows", "overview_rows", "write_index"]
