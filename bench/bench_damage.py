@@ -27,6 +27,25 @@ sys.path.insert(0, str(ROOT / "tests"))
 import damage  # noqa: E402
 
 import govdisclosure as gd  # noqa: E402
+from govdisclosure.parse import recover  # noqa: E402
+
+SPENT: list[int] = []  # work units each report's searches spent (deterministic, unlike seconds)
+
+
+class CountingBudget(recover.Budget):
+    def __init__(self, units: int = recover.REPORT_BUDGET):
+        super().__init__(units)
+        self.units = units
+        SPENT.append(0)
+
+    def spend(self, units: int = 1) -> None:
+        SPENT[-1] = self.units - self.left + units
+        super().spend(units)
+
+
+import govdisclosure.parse as _parse  # noqa: E402
+
+_parse.Budget = CountingBudget
 
 
 def main(argv=None) -> int:
@@ -75,6 +94,10 @@ def main(argv=None) -> int:
     print(f"read + parse per report: median {statistics.median(seconds) * 1000:.1f} ms, "
           f"99th percentile {seconds[int(len(seconds) * 0.99)] * 1000:.1f} ms, "
           f"slowest {slowest[0] * 1000:.1f} ms ({slowest[1]})  (goal ≤ 20 ms)")
+    cut = sum(1 for n in SPENT if n > recover.REPORT_BUDGET)
+    print(f"search work per report (units, counted not timed): median {statistics.median(SPENT):.0f}, "
+          f"largest {max(SPENT)} of a budget of {recover.REPORT_BUDGET}; {cut} report(s) reached the budget "
+          "(their unsettled cells ambiguous)")
     for line in wrong[:10]:
         print("  wrong:", line)
     return 0 if not total["wrong"] else 1
