@@ -400,15 +400,15 @@ def ruling_lines(ink, dpi: float, cv2, np) -> tuple[list, list]:
     return h_kept, v_kept
 
 
-def _edges(h_lines, v_lines, pt: float) -> list[dict]:
-    """Ruling lines as the edge dicts of pdfplumber's table finder, in points."""
+def _edges(h_lines, v_lines, pt: float) -> list[tuple]:
+    """Ruling lines as the edge tuples of the table finder
+    (:func:`govdisclosure.readers.pdf.find_tables`: orientation, x0, top, x1, bottom,
+    length), in points."""
     edges = []
     for x0, x1, y in h_lines:
-        edges.append({"object_type": "line", "orientation": "h", "x0": x0 * pt, "x1": x1 * pt, "top": y * pt,
-                      "bottom": y * pt, "doctop": y * pt, "width": (x1 - x0) * pt, "height": 0.0})
+        edges.append(("h", x0 * pt, y * pt, x1 * pt, y * pt, (x1 - x0) * pt))
     for x, y0, y1 in v_lines:
-        edges.append({"object_type": "line", "orientation": "v", "x0": x * pt, "x1": x * pt, "top": y0 * pt,
-                      "bottom": y1 * pt, "doctop": y0 * pt, "width": 0.0, "height": (y1 - y0) * pt})
+        edges.append(("v", x * pt, y0 * pt, x * pt, y1 * pt, (y1 - y0) * pt))
     return edges
 
 
