@@ -51,6 +51,9 @@ MAX_PAGES = 60
 MAX_PIXELS = 12_000_000  # about A3 at 300 dpi
 MIN_DPI, MAX_DPI, DEFAULT_DPI = 150, 300, 200
 DETECTION_DPI = 90
+# Pixels (height × total width) a recognition batch may hold: beyond about 30,000 a batch
+# costs more per crop than its crops one by one (measured on one core; bench/RESULTS.md).
+BATCH_AREA = 48 * 640
 MAX_SKEW_DEG = 3.0
 # A second candidate below this share of the probability is no alternative worth trying.
 ALTERNATIVE_MIN_PROB = 0.02
@@ -157,14 +160,16 @@ class Engine:
         return out
 
     # ------------------------------------------------------------------ recognition
-    def recognise(self, crops: list) -> list[tuple[str, float, tuple, str]]:
-        """(text, confidence, alternatives, digits-only reading) of each grey crop.
+    def recognise(self, crops: list, height: int = 48) -> list[tuple[str, float, tuple, str]]:
+        """(text, confidence, alternatives, digits-only reading) of each grey crop, each
+        scaled to ``height`` pixels (48, the model's own; less for a cheaper reading).
 
-        Crops are batched by width (the model takes any width; each batch is padded to its
-        widest crop only), so a table of single digits costs little.
+        Crops of similar width share a batch (padded to its widest) only while the batch
+        stays small — at most :data:`BATCH_AREA` pixels: on one core a batch of wide crops
+        costs more per crop than the crops one by one (the activations leave the cache),
+        while single digits gain from sharing a run.
         """
         np, cv2 = self.np, self.cv2
-        height = 48
         prepared = []
         for crop in crops:
             h, w = crop.shape[:2]
@@ -175,10 +180,11 @@ class Engine:
         results: list = [None] * len(prepared)
         start = 0
         while start < len(order):
-            # widths within 25 % of each other share a batch (at most 16 crops)
+            # widths within 25 % of each other, at most BATCH_AREA pixels, share a batch
             first = prepared[order[start]].shape[1]
             stop = start + 1
-            while stop < len(order) and stop - start < 16 and prepared[order[stop]].shape[1] <= first * 1.25 + 8:
+            while (stop < len(order) and prepared[order[stop]].shape[1] <= first * 1.25 + 8
+                   and (stop - start + 1) * prepared[order[stop]].shape[1] * height <= BATCH_AREA):
                 stop += 1
             batch_ids = order[start:stop]
             width = max(prepared[i].shape[1] for i in batch_ids)
