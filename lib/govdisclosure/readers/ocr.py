@@ -347,6 +347,21 @@ def _binary(gray, cv2, np):
     return ink
 
 
+def inked_region(ink, cv2, np, margin: int = 24) -> tuple[int, int, int, int]:
+    """The box (left, top, right, bottom, pixels) of the page's ink with ``margin`` pixels
+    around it: the page shrunk by 4 (each cell the share of ink of 16 pixels), cells of less
+    than a sixth ink left out — specks and grain, never a stroke of text — and the box of
+    the rest.  The whole page when nothing is left."""
+    h, w = ink.shape
+    small = cv2.resize(ink, (max(1, w // 4), max(1, h // 4)), interpolation=cv2.INTER_AREA)
+    rows = np.flatnonzero((small > 42).any(axis=1))
+    cols = np.flatnonzero((small > 42).any(axis=0))
+    if rows.size == 0 or cols.size == 0:
+        return 0, 0, w, h
+    return (max(0, int(cols[0]) * 4 - margin), max(0, int(rows[0]) * 4 - margin),
+            min(w, int(cols[-1] + 1) * 4 + margin), min(h, int(rows[-1] + 1) * 4 + margin))
+
+
 def skew_angle(ink, cv2, np) -> float:
     """The page's skew in degrees (counter-clockwise positive), within ±:data:`MAX_SKEW_DEG`:
     the angle whose rotation makes the rows of ink most uneven (text lines and ruling lines
@@ -452,29 +467,47 @@ def read_page(gray, page_number: int, pt: float, ocr: Engine) -> tuple[list[Line
     h_lines, v_lines = ruling_lines(ink, 72 / pt, cv2, np)
     tables = find_tables(_edges(h_lines, v_lines, pt), [])
     scale = min(1.0, DETECTION_DPI * pt / 72)
-    boxes = [_Box(*b) for b in ocr.detect(gray, scale)]
+    # the detector sees the part of the page that holds ink, not its blank margins
+    left, top, right, bottom = inked_region(ink, cv2, np)
+    boxes = [_Box(x0 + left, y0 + top, x1 + left, y1 + top)
+             for x0, y0, x1, y1 in ocr.detect(gray[top:bottom, left:right], scale)]
 
     # table cells in pixels; boxes cut at the column lines they cross; inked cells without a box
     cells_px = [[(c[0] / pt, c[1] / pt, c[2] / pt, c[3] / pt) for c in t.cells] for t in tables]
-    boxes = _cut_at_lines(boxes, cells_px)
+    placed = _clean_cell_boxes(_cut_at_lines(boxes, cells_px), cells_px, ink, np)
     for table in cells_px:
         for cell in table:
-            if not any(_inside(b.centre, cell) for b in boxes):
+            if not any(c == cell for _, c in placed):
                 found = _ink_box(ink, cell, cv2, np)
                 if found is not None:
-                    boxes.append(_Box(*found))
-    crops = [_crop(gray, b, np) for b in boxes]
+                    placed.append((_Box(*found), cell))
+    boxes = [b for b, _ in placed]
+    line = max(2, int(round(0.015 * 72 / pt)))  # a ruling line's half width and more
+    crops = [_crop(gray, b, np, within=c, line=line) for b, c in placed]
     for box, (text, confidence, alternatives, digits) in zip(boxes, ocr.recognise(crops)):
         box.free_text = text
         box.text, box.confidence, box.alternatives = (digits or text), confidence, alternatives
-    # a second look at numbers of three characters or more, from a wider crop stretched across
-    # (more time steps a digit): the CTC decoder can double a digit ("7730" as "77330");
-    # two looks that disagree make the reading doubtful
+    # a box of a cell that read as nothing: once more from the box of the cell's ink (a lone
+    # "0" cropped with too little margin can read as nothing at all)
+    empty = [i for i, (b, c) in enumerate(placed) if c is not None and not b.text.strip()]
+    inked = [(i, _ink_box(ink, placed[i][1], cv2, np)) for i in empty]
+    inked = [(i, found) for i, found in inked if found is not None]
+    if inked:
+        retried = ocr.recognise([_crop(gray, _Box(*found), np, 4, placed[i][1], line) for i, found in inked])
+        for (i, found), (text, confidence, alternatives, digits) in zip(inked, retried):
+            if (digits or text).strip():
+                box = boxes[i]
+                box.x0, box.y0, box.x1, box.y1 = found
+                box.free_text, box.text, box.confidence, box.alternatives = text, digits or text, confidence, alternatives
+    # a second look at numbers of three characters or more, and at any with a digit twice in
+    # a row, from a wider crop stretched across (more time steps a digit): the CTC decoder
+    # can double a digit ("7730" as "77330", "3" as "33"); two looks that disagree make the
+    # reading doubtful
     again = [i for i, b in enumerate(boxes) if b.text != b.free_text or NUMBER_LIKE.match(b.text or "-")]
-    again = [i for i in again if len(boxes[i].text) >= 3]
+    again = [i for i in again if len(boxes[i].text) >= 3 or _DOUBLED.search(boxes[i].text)]
     if again:
         stretched = [cv2.resize(c, None, fx=1.5, fy=1.0, interpolation=cv2.INTER_CUBIC)
-                     for c in (_crop(gray, boxes[i], np, 4) for i in again)]
+                     for c in (_crop(gray, boxes[i], np, 4, placed[i][1], line) for i in again)]
         for i, (text, confidence, alternatives, digits) in zip(again, ocr.recognise(stretched)):
             box = boxes[i]
             second = digits or text
@@ -550,10 +583,58 @@ def read_page(gray, page_number: int, pt: float, ocr: Engine) -> tuple[list[Line
 
 
 _PAGE_NUMBER = re.compile(r"^\s*[-—–]?\s*\d{1,3}\s*[-—–]?\s*$")
+_DOUBLED = re.compile(r"(\d)\1")
 
 
 def _inside(point, cell) -> bool:
     return cell[0] <= point[0] < cell[2] and cell[1] <= point[1] < cell[3]
+
+
+def _clean_cell_boxes(boxes: list[_Box], tables: list[list[tuple]], ink, np) -> list[tuple[_Box, tuple | None]]:
+    """The boxes in table cells made fit to read, each once, with the cell each lies in
+    (``None`` outside the tables):
+
+    * a box that holds no ink of its cell (a piece of a box cut at a column line, reaching
+      over the blank side of the cell) is dropped — the cell's own ink is then read instead
+      of nothing;
+    * boxes of one cell that overlap on one line (sharing more than half the height of the
+      lower one, and any width) are joined: two boxes over the same ink would read it twice
+      ("3" as "33": a box cut at a column line reaching into the next cell's number, beside
+      that number's own box).
+    """
+    kept: list[_Box] = []
+    cells: list[tuple | None] = []
+    for box in boxes:
+        cell = next((c for table in tables for c in table if _inside(box.centre, c)), None)
+        if cell is not None and not _holds_ink(ink, box, cell, np):
+            continue
+        kept.append(box)
+        cells.append(cell)
+    changed = True
+    while changed:
+        changed = False
+        for i, a in enumerate(kept):
+            if a is None or cells[i] is None:
+                continue
+            for j in range(i + 1, len(kept)):
+                b = kept[j]
+                if b is None or cells[j] != cells[i]:
+                    continue
+                across = min(a.x1, b.x1) - max(a.x0, b.x0)
+                down = min(a.y1, b.y1) - max(a.y0, b.y0)
+                if across > 0 and down > 0.5 * min(a.y1 - a.y0, b.y1 - b.y0):
+                    a = kept[i] = _Box(min(a.x0, b.x0), min(a.y0, b.y0), max(a.x1, b.x1), max(a.y1, b.y1))
+                    kept[j] = None
+                    changed = True
+    return [(b, cells[i]) for i, b in enumerate(kept) if b is not None]
+
+
+def _holds_ink(ink, box: _Box, cell: tuple, np, margin: int = 4) -> bool:
+    """Whether the part of ``box`` inside ``cell`` (its ruling lines left out) holds more
+    ink than a speck."""
+    x0, y0 = int(max(box.x0, cell[0] + margin)), int(max(box.y0, cell[1] + margin))
+    x1, y1 = int(min(box.x1, cell[2] - margin)), int(min(box.y1, cell[3] - margin))
+    return x1 > x0 and y1 > y0 and int(np.count_nonzero(ink[y0:y1, x0:x1])) >= 12
 
 
 def _cut_at_lines(boxes: list[_Box], tables: list[list[tuple]]) -> list[_Box]:
@@ -598,14 +679,27 @@ def _ink_box(ink, cell, cv2, np):
     return (x0 + margin + left - pad, y0 + margin + top - pad, x0 + margin + right + pad, y0 + margin + bottom + pad)
 
 
-def _crop(gray, box: _Box, np, extra: int = 0):
+def _crop(gray, box: _Box, np, extra: int = 0, within: tuple | None = None, line: int = 0):
+    """The grey image of ``box`` with a little margin (``extra`` pixels more).  ``within``: the
+    table cell the box lies in — what lies outside the cell's interior (``line`` pixels
+    inside its edges: the ruling lines) is made white, so that a ruling line is never read
+    as a stroke of the text."""
     h, w = gray.shape
     pad_y = max(2, int((box.y1 - box.y0) * 0.08)) + extra
     x0, y0 = max(0, int(box.x0) - 2 - extra), max(0, int(box.y0) - pad_y)
     x1, y1 = min(w, int(math.ceil(box.x1)) + 2 + extra), min(h, int(math.ceil(box.y1)) + pad_y)
     crop = gray[y0:y1, x0:x1]
     if crop.size == 0:
-        crop = np.full((8, 8), 255, dtype=gray.dtype)
+        return np.full((8, 8), 255, dtype=gray.dtype)
+    if within is not None:
+        left, top = int(math.ceil(within[0])) + line - x0, int(math.ceil(within[1])) + line - y0
+        right, bottom = int(within[2]) - line - x0, int(within[3]) - line - y0
+        if left > 0 or top > 0 or right < crop.shape[1] or bottom < crop.shape[0]:
+            crop = crop.copy()
+            crop[:, :max(0, left)] = 255
+            crop[:max(0, top), :] = 255
+            crop[:, max(0, right):] = 255
+            crop[max(0, bottom):, :] = 255
     return crop
 
 
