@@ -17,12 +17,23 @@ One page, step by step:
    edges pdfplumber's table finder takes (:func:`govdisclosure.readers.pdf.find_tables`), so
    the tables, rows and cells follow the same rules as a text-layer PDF's;
 4. **text boxes** found by the detection model on a copy of the page at about 90 dpi (the
-   model needs no more); a box that crosses a table's column line is cut at the line; a table
-   cell with ink but no box gets its ink's box (a lone "0" the detector missed is still read);
+   model needs no more), of the part of the page that holds ink (blank margins left out); a
+   box that crosses a table's column line is cut at the line; in a table cell, a box that
+   holds none of the cell's ink is dropped and boxes over the same ink are joined (each
+   number read once); a table cell with ink but no box gets its ink's box (a lone "0" the
+   detector missed is still read);
 5. **recognition** of every box by the recognition model, keeping per character the
    best and the second-best candidate (CTC decoding) — the second candidates are the
    alternatives :mod:`govdisclosure.parse.ocr_verify` tries against the template's
-   arithmetic — and, for a box that reads as a number, the reading restricted to digits;
+   arithmetic — and, for a box that reads as a number, the reading restricted to digits.
+   Table cells are cropped without their ruling lines and read at the model's own height
+   (48 pixels); numbers of three digits or more, or with a digit twice in a row, are read a
+   second time from a wider crop (two readings that differ make the cell doubtful).  Prose
+   is read at 32 pixels, and what the parser needs of it again at 48: title lines and
+   headings whole, every number from a piece of its line (:func:`_prose_at_full_height`).
+   What that costs: nothing measured on scans of the bundled reports at 150–300 dpi (the
+   sections' numbers the same as read whole at 48 pixels, their text as close to the text
+   layer); scans below 150 dpi were not measured;
 6. **lines**: table rows with one cell per table cell and prose lines, as every reader gives
    them, so label matching and recovery run unchanged.
 
@@ -43,6 +54,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ..errors import ReportReadError
 from .document import Document, Line
@@ -51,6 +63,16 @@ MAX_PAGES = 60
 MAX_PIXELS = 12_000_000  # about A3 at 300 dpi
 MIN_DPI, MAX_DPI, DEFAULT_DPI = 150, 300, 200
 DETECTION_DPI = 90
+# Recognition heights (pixels): the model's own for table cells and the prose lines the
+# parser needs whole (title, headings, unclear lines); the rest of the prose at
+# PROSE_HEIGHT, with its numbers read again at full height (bench/RESULTS.md: the same
+# characters on the bundled scans, at 0.45 of the cost).
+FULL_HEIGHT, PROSE_HEIGHT = 48, 32
+# A prose line this short or shorter (a title line, a heading, a page number), one that
+# opens like one of the six section headings ("三、", or a bare "、" where a thin "一" was
+# lost) and one whose least sure character is below UNSURE are read whole at full height.
+SHORT_LINE, UNSURE = 12, 0.5
+HEADING = re.compile(r"^\s*[一二三四五六七八九十]{0,2}\s*[、.．]")
 # Pixels (height × total width) a recognition batch may hold: beyond about 30,000 a batch
 # costs more per crop than its crops one by one (measured on one core; bench/RESULTS.md).
 BATCH_AREA = 48 * 640
@@ -96,6 +118,23 @@ class Recognition:
         return f"page {self.page} box {','.join(str(v) for v in self.box)}"
 
 
+class Reading(NamedTuple):
+    """What the recogniser read in one crop: ``text``; ``confidence`` (mean probability of its
+    characters, or of its digits for a number); ``alternatives`` (one character changed,
+    with its probability); ``digits`` (the reading restricted to digits, for a number, else
+    ""); ``steps`` (the model's time step at which each character of ``text`` was read) of
+    ``length`` steps across the crop; ``lowest`` (the probability of its least sure
+    character)."""
+
+    text: str
+    confidence: float
+    alternatives: tuple
+    digits: str
+    steps: tuple[int, ...] = ()
+    length: int = 0
+    lowest: float = 0.0
+
+
 @dataclass
 class OcrDocument(Document):
     """A :class:`Document` read by OCR, with what was recognised at each location."""
@@ -128,13 +167,14 @@ def available() -> bool:
 class Engine:
     """The detection and recognition models, loaded once per process (about 0.3 s).
 
-    ``threads``: ONNX Runtime threads per model; 1 by default (a batch runs one report per
-    core), ``GOVDISCLOSURE_OCR_THREADS`` overrides it.
+    ``threads``: ONNX Runtime threads per model, and OpenCV's; 1 by default (a batch runs one
+    report per core), ``GOVDISCLOSURE_OCR_THREADS`` overrides it.
     """
 
     def __init__(self, threads: int | None = None):
         cv2, np, RapidOCR = _modules()
         threads = threads or int(os.environ.get("GOVDISCLOSURE_OCR_THREADS", "1"))
+        cv2.setNumThreads(threads)
         self._ocr = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1)
         self.detector = self._ocr.text_det
         self.detector.limit_type, self.detector.limit_side_len = "min", 32  # no upscaling
@@ -160,9 +200,9 @@ class Engine:
         return out
 
     # ------------------------------------------------------------------ recognition
-    def recognise(self, crops: list, height: int = 48) -> list[tuple[str, float, tuple, str]]:
-        """(text, confidence, alternatives, digits-only reading) of each grey crop, each
-        scaled to ``height`` pixels (48, the model's own; less for a cheaper reading).
+    def recognise(self, crops: list, height: int = FULL_HEIGHT) -> list[Reading]:
+        """The :class:`Reading` of each grey crop, each scaled to ``height`` pixels
+        (:data:`FULL_HEIGHT`, the model's own; :data:`PROSE_HEIGHT` for a cheaper reading).
 
         Crops of similar width share a batch (padded to its widest) only while the batch
         stays small — at most :data:`BATCH_AREA` pixels: on one core a batch of wide crops
@@ -198,11 +238,12 @@ class Engine:
             start = stop
         return results
 
-    def _decode(self, probs) -> tuple[str, float, tuple, str]:
+    def _decode(self, probs) -> Reading:
         """Greedy CTC decoding with, per emitted character, the second-best class."""
         np = self.np
         best = probs.argmax(axis=1)
         chars: list[tuple[str, float, str, float]] = []  # (char, prob, second char, second prob)
+        steps: list[int] = []
         previous = -1
         for t, k in enumerate(best):
             if k != self.blank_id and k != previous:
@@ -213,6 +254,7 @@ class Engine:
                 chars.append((self.characters[k], float(row[k]),
                               self.characters[second] if second is not None else "",
                               float(row[second]) if second is not None else 0.0))
+                steps.append(t)
             previous = k
         text = "".join(c for c, *_ in chars)
         confidence = float(np.mean([p for _, p, _, _ in chars])) if chars else 0.0
@@ -253,7 +295,8 @@ class Engine:
                 confidence = float(np.mean(sureness))
                 alternatives = [(digits[:i] + d + digits[i + 1:], q) for i, d, q in digit_alternatives]
                 alternatives.sort(key=lambda a: -a[1])
-        return text, confidence, tuple(alternatives[:4]), digits
+        lowest = min((p for _, p, _, _ in chars), default=0.0)
+        return Reading(text, confidence, tuple(alternatives[:4]), digits, tuple(steps), len(best), lowest)
 
 
 def engine() -> Engine:
@@ -484,9 +527,20 @@ def read_page(gray, page_number: int, pt: float, ocr: Engine) -> tuple[list[Line
     boxes = [b for b, _ in placed]
     line = max(2, int(round(0.015 * 72 / pt)))  # a ruling line's half width and more
     crops = [_crop(gray, b, np, within=c, line=line) for b, c in placed]
-    for box, (text, confidence, alternatives, digits) in zip(boxes, ocr.recognise(crops)):
-        box.free_text = text
-        box.text, box.confidence, box.alternatives = (digits or text), confidence, alternatives
+    # table cells at full height; prose at PROSE_HEIGHT, then what the parser needs of it
+    # (title, headings, numbers, unclear lines) again at full height
+    readings: list = [None] * len(placed)
+    in_cells = [i for i, (_, c) in enumerate(placed) if c is not None]
+    prose = [i for i, (_, c) in enumerate(placed) if c is None]
+    for i, reading in zip(in_cells, ocr.recognise([crops[i] for i in in_cells])):
+        readings[i] = reading
+    for i, reading in zip(prose, ocr.recognise([crops[i] for i in prose], PROSE_HEIGHT)):
+        readings[i] = reading
+    _prose_at_full_height(ocr, readings, prose, crops, [ink[y0:y1, x0:x1] for x0, y0, x1, y1
+                                                          in (_crop_rect(ink.shape, placed[i][0]) for i in prose)])
+    for box, reading in zip(boxes, readings):
+        box.free_text = reading.text
+        box.text, box.confidence, box.alternatives = (reading.digits or reading.text), reading.confidence, reading.alternatives
     # a box of a cell that read as nothing: once more from the box of the cell's ink (a lone
     # "0" cropped with too little margin can read as nothing at all)
     empty = [i for i, (b, c) in enumerate(placed) if c is not None and not b.text.strip()]
@@ -494,11 +548,12 @@ def read_page(gray, page_number: int, pt: float, ocr: Engine) -> tuple[list[Line
     inked = [(i, found) for i, found in inked if found is not None]
     if inked:
         retried = ocr.recognise([_crop(gray, _Box(*found), np, 4, placed[i][1], line) for i, found in inked])
-        for (i, found), (text, confidence, alternatives, digits) in zip(inked, retried):
-            if (digits or text).strip():
+        for (i, found), reading in zip(inked, retried):
+            if (reading.digits or reading.text).strip():
                 box = boxes[i]
                 box.x0, box.y0, box.x1, box.y1 = found
-                box.free_text, box.text, box.confidence, box.alternatives = text, digits or text, confidence, alternatives
+                box.free_text, box.text = reading.text, reading.digits or reading.text
+                box.confidence, box.alternatives = reading.confidence, reading.alternatives
     # a second look at numbers of three characters or more, and at any with a digit twice in
     # a row, from a wider crop stretched across (more time steps a digit): the CTC decoder
     # can double a digit ("7730" as "77330", "3" as "33"); two looks that disagree make the
@@ -508,9 +563,9 @@ def read_page(gray, page_number: int, pt: float, ocr: Engine) -> tuple[list[Line
     if again:
         stretched = [cv2.resize(c, None, fx=1.5, fy=1.0, interpolation=cv2.INTER_CUBIC)
                      for c in (_crop(gray, boxes[i], np, 4, placed[i][1], line) for i in again)]
-        for i, (text, confidence, alternatives, digits) in zip(again, ocr.recognise(stretched)):
+        for i, reading in zip(again, ocr.recognise(stretched)):
             box = boxes[i]
-            second = digits or text
+            second = reading.digits or reading.text
             if second != box.text:
                 box.alternatives = ((second, 0.5),) + tuple(a for a in box.alternatives if a[0] != second)
                 box.confidence = min(box.confidence, 0.5)
@@ -584,6 +639,96 @@ def read_page(gray, page_number: int, pt: float, ocr: Engine) -> tuple[list[Line
 
 _PAGE_NUMBER = re.compile(r"^\s*[-—–]?\s*\d{1,3}\s*[-—–]?\s*$")
 _DOUBLED = re.compile(r"(\d)\1")
+
+
+_NUMBER_RUN = re.compile(r"\d+(?:[.．,，]\d+)*%?")
+
+
+def _prose_at_full_height(ocr: Engine, readings: list, prose: list[int], crops: list, inks: list) -> None:
+    """Prose read at :data:`PROSE_HEIGHT` made as good as a full-height reading where the
+    parser needs it (in place, ``readings`` indexed like ``crops``; ``prose``: the indexes of
+    the prose lines; ``inks``: their binary images, in ``prose`` order).
+
+    * Read again whole at :data:`FULL_HEIGHT`: short lines (at most :data:`SHORT_LINE`
+      characters: title lines, headings, page numbers), lines that open like a heading
+      (:data:`HEADING`) and lines with a character the recogniser was unsure of (below
+      :data:`UNSURE`).
+    * In the other lines every number (a run of digits, with its decimal point or percent
+      sign) is read again at full height from a piece of the line around it, cut at blank
+      columns on either side; the piece's one number replaces the line's.  A piece that
+      cannot be cut, or that reads as no number or as several, has its whole line read again.
+    """
+    whole: list[int] = []
+    pieces: list[tuple[int, int, int]] = []  # (crop index, start, end of the number in the text)
+    images = []
+    for k, i in enumerate(prose):
+        reading = readings[i]
+        if len(reading.text.strip()) <= SHORT_LINE or HEADING.match(reading.text) or reading.lowest < UNSURE:
+            whole.append(i)
+            continue
+        found = []
+        for match in _NUMBER_RUN.finditer(reading.text):
+            piece = _number_piece(reading, match.start(), match.end(), crops[i], inks[k])
+            if piece is None:
+                found = None
+                break
+            found.append((match.start(), match.end(), piece))
+        if found is None:
+            whole.append(i)
+            continue
+        for start, end, piece in found:
+            pieces.append((i, start, end))
+            images.append(piece)
+    again: dict[int, list[tuple[int, int, str]]] = {}
+    for (i, start, end), reading in zip(pieces, ocr.recognise(images)):
+        numbers = _NUMBER_RUN.findall(reading.text)
+        if len(numbers) != 1:
+            whole.append(i)
+        else:
+            again.setdefault(i, []).append((start, end, numbers[0]))
+    whole_set = set(whole)
+    for i, changes in again.items():
+        if i in whole_set:
+            continue
+        reading = readings[i]
+        text = reading.text
+        for start, end, number in sorted(changes, reverse=True):
+            text = text[:start] + number + text[end:]
+        if text != reading.text:
+            readings[i] = reading._replace(text=text, steps=(), alternatives=())
+    ordered = sorted(whole_set)
+    for i, reading in zip(ordered, ocr.recognise([crops[i] for i in ordered])):
+        readings[i] = reading
+
+
+def _number_piece(reading: Reading, start: int, end: int, crop, ink):
+    """The part of a prose line's crop that holds the number at ``reading.text[start:end]``:
+    from the time steps at which its first and last characters were read, half the line's
+    height more on either side, then out to the nearest blank column (within another half
+    height) — so that no character is cut in two.  None when there is no blank column."""
+    if not reading.steps or reading.length <= 0:
+        return None
+    h, w = crop.shape[:2]
+    per_step = w / reading.length
+    left = int(reading.steps[start] * per_step - 0.5 * h)
+    right = int(math.ceil((reading.steps[end - 1] + 1) * per_step + 0.5 * h))
+    blank = ~ink.any(axis=0)
+    reach = int(0.5 * h)
+    if left <= 0:
+        left = 0
+    else:
+        spaces = [x for x in range(left, max(-1, left - reach), -1) if blank[x]]
+        if not spaces:
+            return None
+        left = spaces[0]
+    if right >= w:
+        right = w
+    else:
+        spaces = [x for x in range(right, min(w, right + reach)) if blank[x]]
+        if not spaces:
+            return None
+        right = spaces[0] + 1
+    return crop[:, left:right]
 
 
 def _inside(point, cell) -> bool:
@@ -679,15 +824,21 @@ def _ink_box(ink, cell, cv2, np):
     return (x0 + margin + left - pad, y0 + margin + top - pad, x0 + margin + right + pad, y0 + margin + bottom + pad)
 
 
+def _crop_rect(shape, box: _Box, extra: int = 0) -> tuple[int, int, int, int]:
+    """The pixels (x0, y0, x1, y1) :func:`_crop` takes for ``box``: the box with a little
+    margin (``extra`` pixels more), within the page."""
+    h, w = shape[:2]
+    pad_y = max(2, int((box.y1 - box.y0) * 0.08)) + extra
+    return (max(0, int(box.x0) - 2 - extra), max(0, int(box.y0) - pad_y),
+            min(w, int(math.ceil(box.x1)) + 2 + extra), min(h, int(math.ceil(box.y1)) + pad_y))
+
+
 def _crop(gray, box: _Box, np, extra: int = 0, within: tuple | None = None, line: int = 0):
     """The grey image of ``box`` with a little margin (``extra`` pixels more).  ``within``: the
     table cell the box lies in — what lies outside the cell's interior (``line`` pixels
     inside its edges: the ruling lines) is made white, so that a ruling line is never read
     as a stroke of the text."""
-    h, w = gray.shape
-    pad_y = max(2, int((box.y1 - box.y0) * 0.08)) + extra
-    x0, y0 = max(0, int(box.x0) - 2 - extra), max(0, int(box.y0) - pad_y)
-    x1, y1 = min(w, int(math.ceil(box.x1)) + 2 + extra), min(h, int(math.ceil(box.y1)) + pad_y)
+    x0, y0, x1, y1 = _crop_rect(gray.shape, box, extra)
     crop = gray[y0:y1, x0:x1]
     if crop.size == 0:
         return np.full((8, 8), 255, dtype=gray.dtype)
