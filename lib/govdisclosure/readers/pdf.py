@@ -432,6 +432,12 @@ def extract_text(chars: list[tuple]) -> str:
     tops = [ch[TOP] for ch in chars]
     # all within the tolerance of each other: one line (and its words one line)
     one_line = max(tops) - min(tops) <= TEXT_TOLERANCE
+    if one_line:
+        ordered = sorted(chars, key=_LEFT)
+        text = "".join([ch[TEXT] for ch in ordered])
+        if not _BLANK.search(text) and all(b[X0] <= a[X1] + TEXT_TOLERANCE for a, b in zip(ordered, ordered[1:])):
+            # one word (most cells: a number, a label on one line)
+            return "".join([LIGATURES.get(c, c) for c in text]) if not _ligature_chars().isdisjoint(text) else text
     words: list[tuple[str, float]] = []  # (text, top)
     for line in ([chars] if one_line else _clusters(chars, _TOP, TEXT_TOLERANCE)):
         current: list[tuple] = []
@@ -454,6 +460,12 @@ def extract_text(chars: list[tuple]) -> str:
 
 
 _TOP, _LEFT, _WORD_TOP = operator.itemgetter(TOP), operator.itemgetter(X0), operator.itemgetter(1)
+_BLANK = re.compile(r"\s")  # what str.isspace() calls blank, as pdfplumber splits words at it
+
+
+@functools.lru_cache(maxsize=1)
+def _ligature_chars() -> frozenset[str]:
+    return frozenset(_ligatures())
 
 
 @functools.lru_cache(maxsize=1)
