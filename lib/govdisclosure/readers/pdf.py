@@ -774,17 +774,19 @@ def _chars(calls: _Calls, textpage: _Handle, left: float, top: float) -> list[tu
     written = calls.get_text(textpage, 0, count, buffer)
     units = bytes(buffer)[: max(written - 1, 0) * 2].decode("utf-16-le", errors="replace")
     if len(units) != count:  # characters outside the BMP: one call per character instead
-        units = "".join(chr(code) if (code := calls.get_unicode(textpage, i)) < 0x110000 else "\ufffd"
+        # (a code point that is a lone surrogate half has no mapping: skipped, as "\x00")
+        units = "".join(chr(code) if (code := calls.get_unicode(textpage, i)) < 0x110000
+                        and not 0xD800 <= code <= 0xDFFF else "\x00" if code < 0x110000 else "\ufffd"
                         for i in range(count))
     rect = (ctypes.c_float * 4)()  # FS_RECTF: left, top, right, bottom
     matrix = (ctypes.c_float * 6)()  # FS_MATRIX: a, b, c, d, e, f
     origin_x, origin_y = (ctypes.c_double * 1)(), (ctypes.c_double * 1)()
     read_rect, read_matrix = calls.four_floats.unpack_from, calls.six_floats.unpack_from
     get_box, get_matrix, get_size, is_generated = calls.char_box, calls.char_matrix, calls.font_size, calls.is_generated
-    skipped = "\r\n\ufffe\uffff\x00"
+    skipped = frozenset("\r\n\ufffe\uffff\x00")
     for i, text in enumerate(units):
-        if text in skipped or "\ud800" <= text <= "\udfff":
-            continue  # a line end, a character with no mapping
+        if text in skipped:
+            continue  # a line end, a character with no mapping (no surrogate is left in units)
         if text == " " and is_generated(textpage, i) == 1:
             continue  # a space PDFium made up between words
         if not get_box(textpage, i, rect):
