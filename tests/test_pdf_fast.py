@@ -290,3 +290,16 @@ def test_edges_cells_and_tables_are_pdfplumbers(seed):
     tables = [sorted(t) for t in plumber.cells_to_tables(cells)]
     found = pdf.find_tables(edges, [])
     assert [sorted(t.cells) for t in found] == tables
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_text_lines_are_pdfplumbers(seed):
+    from pdfplumber.utils.text import chars_to_textmap
+
+    rng = random.Random(seed)
+    chars = _random_chars(rng) + [(t, x + 50, x1 + 50, top + rng.choice((0, 20, 40)), bottom + rng.choice((0, 20)))
+                                  for t, x, x1, top, bottom in _random_chars(rng)]
+    dicts = [pdf.char_dict(ch) for ch in chars]
+    expected = chars_to_textmap(dicts, layout_bbox=(0, 0, 600, 800), layout_width=600,
+                                layout_height=800).extract_text_lines(strip=True, return_chars=False)
+    assert pdf.text_lines(chars) == [(line["text"], line["top"]) for line in expected]

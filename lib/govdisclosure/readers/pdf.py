@@ -296,15 +296,9 @@ class PdfiumPage:
         return [ch for ch, kept in zip(self.chars, keep.tolist()) if kept]
 
     def extract_text_lines(self) -> list[dict]:
-        """Lines of text as ``pdfplumber.Page.extract_text_lines(strip=True)`` gives them."""
-        from pdfplumber.utils.text import chars_to_textmap
-
-        chars = self.outside_chars()
-        if not chars:
-            return []
-        textmap = chars_to_textmap([char_dict(ch) for ch in chars], layout_bbox=self.bbox,
-                                   layout_width=self.width, layout_height=self.height)
-        return textmap.extract_text_lines(strip=True, return_chars=False)
+        """Lines of text (``text``, ``top``) as ``pdfplumber.Page.extract_text_lines(strip=True)``
+        gives them (:func:`text_lines`)."""
+        return [{"text": text, "top": top} for text, top in text_lines(self.outside_chars())]
 
 
 # --------------------------------------------------------------------------- tables from ruling lines
@@ -474,6 +468,45 @@ def _ligatures() -> dict[str, str]:
     from pdfplumber.utils.text import LIGATURES
 
     return LIGATURES
+
+
+def text_lines(chars: list[tuple]) -> list[tuple[str, float]]:
+    """(text, top) of each line of the characters, as pdfplumber's ``extract_text_lines``
+    (no layout, blanks stripped) gives them: words made as for :func:`extract_text`, a line
+    being a run of consecutive words whose tops fall in one cluster (pdfplumber's text map
+    keeps the words in the order made); its text the words joined by a space, its top the
+    least top of its characters.  ``chars``: character tuples in page order."""
+    ligatures = _ligatures()
+    words: list[tuple[str, float]] = []  # (text, top)
+    for line in _clusters(chars, _TOP, TEXT_TOLERANCE):
+        current: list[tuple] = []
+        for ch in sorted(line, key=_LEFT):
+            if ch[TEXT].isspace():
+                if current:
+                    words.append(_word(current, ligatures))
+                current = []
+            elif current and (ch[X0] < current[-1][X0] or ch[X0] > current[-1][X1] + TEXT_TOLERANCE
+                              or abs(ch[TOP] - current[-1][TOP]) > TEXT_TOLERANCE):
+                words.append(_word(current, ligatures))
+                current = [ch]
+            else:
+                current.append(ch)
+        if current:
+            words.append(_word(current, ligatures))
+    cluster_of: dict[float, int] = {}
+    number, last = 0, None
+    for value in sorted({top for _, top in words}):
+        if last is not None and value > last + TEXT_TOLERANCE:
+            number += 1
+        cluster_of[value] = number
+        last = value
+    out = []
+    for _, run in itertools.groupby(words, key=lambda word: cluster_of[word[1]]):
+        run = list(run)
+        text = " ".join(word for word, _ in run).strip(" ")
+        if text.strip():
+            out.append((text, min(top for _, top in run)))
+    return out
 
 
 def _word(chars: list[tuple], ligatures) -> tuple[str, float]:
