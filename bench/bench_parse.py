@@ -110,24 +110,18 @@ def bench_pdf(files: list[Path], repeat: int) -> None:
     for path, data in loaded:  # a second round: caches of both readers and the parser warm
         for read in readers.values():
             parse_document(read(data, str(path), "0"))
-    # Each timed round ends by collecting its own garbage, so that each reader pays for its
-    # own (pdfminer's layout objects hold reference cycles) and never for the other's; the
-    # objects alive before the rounds are frozen out of those collections.
-    gc.collect()
-    gc.freeze()
     wall = dict.fromkeys(readers, 0.0)
     cpu = dict.fromkeys(readers, 0.0)
-    try:
-        for _ in range(repeat):
-            for name, read in readers.items():
-                start, start_cpu = time.perf_counter(), time.process_time()
-                for path, data in loaded:
-                    parse_document(read(data, str(path), "0"))
-                gc.collect()
-                wall[name] += time.perf_counter() - start
-                cpu[name] += time.process_time() - start_cpu
-    finally:
-        gc.unfreeze()
+    for _ in range(repeat):
+        for name, read in readers.items():
+            # each round starts from a clean heap: the garbage the other reader left (pdfminer's
+            # layout objects hold reference cycles) is collected before, not in, this round
+            gc.collect()
+            start, start_cpu = time.perf_counter(), time.process_time()
+            for path, data in loaded:
+                parse_document(read(data, str(path), "0"))
+            wall[name] += time.perf_counter() - start
+            cpu[name] += time.process_time() - start_cpu
     rates = {name: repeat * len(loaded) / seconds for name, seconds in wall.items()}
     print(f"\nPDF reports per second (read + parse, {len(loaded)} files × {repeat}): "
           f"PDFium {rates['pdfium']:.1f}, pdfplumber {rates['pdfplumber']:.1f}; "

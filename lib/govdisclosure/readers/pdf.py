@@ -8,11 +8,11 @@ Three readers, tried in this order, and named in ``Document.reader``:
     (each sub-path a line, a rectangle or a polyline, whatever its colour).  Tables, rows and
     cells follow pdfplumber's rules ("lines" strategy, default settings: edges snapped,
     joined, intersected; cells; a character in the cell that holds its centre; a cell's text
-    as ``extract_text`` gives it), rewritten step for step on plain tuples — the same
+    as ``extract_text`` gives it; the prose outside the tables in lines as
+    ``extract_text_lines`` gives them), rewritten step for step on plain tuples — the same
     arithmetic in the same order, checked against pdfplumber's own functions on generated
-    edges and characters (``tests/test_pdf_fast.py``) — and the prose outside the tables is
-    grouped into lines by pdfplumber itself.  No pdfminer layout analysis: about 12× faster
-    than the pdfplumber reader (``bench/bench_parse.py``).  Known difference: for one of the
+    edges and characters (``tests/test_pdf_fast.py``).  No pdfminer layout analysis: about
+    11× faster than the pdfplumber reader (``bench/bench_parse.py``).  Known difference: for one of the
     14 standard fonts used without a font descriptor (not embedded, no metrics in the file),
     PDFium and pdfminer take the descent from different metrics, so character boxes differ by
     a few hundredths of the font size; fonts that carry their metrics (embedded or
