@@ -431,7 +431,7 @@ def extract_text(chars: list[tuple]) -> str:
         text = "".join([ch[TEXT] for ch in ordered])
         if not _BLANK.search(text) and all(b[X0] <= a[X1] + TEXT_TOLERANCE for a, b in zip(ordered, ordered[1:])):
             # one word (most cells: a number, a label on one line)
-            return "".join([LIGATURES.get(c, c) for c in text]) if not _ligature_chars().isdisjoint(text) else text
+            return "".join([LIGATURES.get(c, c) for c in text]) if not _LIGATURE_CHARS.isdisjoint(text) else text
     words: list[tuple[str, float]] = []  # (text, top)
     for line in ([chars] if one_line else _clusters(chars, _TOP, TEXT_TOLERANCE)):
         current: list[tuple] = []
@@ -457,17 +457,18 @@ _TOP, _LEFT, _WORD_TOP = operator.itemgetter(TOP), operator.itemgetter(X0), oper
 _BLANK = re.compile(r"\s")  # what str.isspace() calls blank, as pdfplumber splits words at it
 
 
-@functools.lru_cache(maxsize=1)
-def _ligature_chars() -> frozenset[str]:
-    return frozenset(_ligatures())
+_LIGATURES: dict[str, str] = {}
+_LIGATURE_CHARS: frozenset[str] = frozenset()
 
 
-@functools.lru_cache(maxsize=1)
 def _ligatures() -> dict[str, str]:
     """pdfplumber's ligature expansions ("ﬁ" → "fi"), which its text extraction applies."""
-    from pdfplumber.utils.text import LIGATURES
+    global _LIGATURES, _LIGATURE_CHARS
+    if not _LIGATURES:
+        from pdfplumber.utils.text import LIGATURES
 
-    return LIGATURES
+        _LIGATURES, _LIGATURE_CHARS = LIGATURES, frozenset(LIGATURES)
+    return _LIGATURES
 
 
 def text_lines(chars: list[tuple]) -> list[tuple[str, float]]:
