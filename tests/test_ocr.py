@@ -85,8 +85,8 @@ def test_ocr_cells_say_where_they_were_read_and_how_sure(scans):
     assert any(note.startswith("read by OCR: its pages have no text layer") for note in report.notes)
 
 
-def _page_png(corpus_id: str, page: int) -> bytes:
-    image = make_scans.scan_pages(source_of(corpus_id))[page - 1]
+def _page_png(corpus_id: str, page: int, settings=make_scans.ScanSettings()) -> bytes:
+    image = make_scans.scan_pages(source_of(corpus_id), settings)[page - 1]
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
@@ -100,6 +100,32 @@ def test_a_png_page_image_is_read_by_ocr(tmp_path):
     rows = [line.cells for line in doc.lines if line.is_row]
     assert ["1", "1", "0", "0", "2", "1", "0", "0", "0", "1", "2", "0", "1", "0", "3"] in rows  # table 四
     assert all(loc.startswith("page 1 box ") for line in doc.lines if line.is_row for loc in line.cell_locs)
+
+
+@pytest.mark.parametrize("dpi,seed,kind", [(200, 5, "pdf"), (300, 3, "pdf"), (300, 11, "png")])
+def test_a_table_page_scanned_finer_reads_every_number_of_table_four(tmp_path, dpi, seed, kind):
+    """At 200 and 300 dpi a lone "0" cropped tight, or with its cell's ruling line, read as
+    nothing, and a box cut at a column line read a "3" twice ("33"): each number of a cell is
+    read once, without the lines around it.  A PNG that declares no resolution is measured as
+    an A4 page (at 72 dpi its lines and strokes were mistaken for each other)."""
+    settings = make_scans.ScanSettings(dpi=dpi, seed=seed)
+    path = tmp_path / f"page4.{kind}"
+    if kind == "png":
+        path.write_bytes(_page_png("hongze_2024_pdf", 4, settings))
+    else:
+        path.write_bytes(make_scans.image_only_pdf(make_scans.scan_pages(source_of("hongze_2024_pdf"), settings)[3:4], dpi))
+    rows = [line.cells for line in read_document(path).lines if line.is_row]
+    assert ["1", "1", "0", "0", "2", "1", "0", "0", "0", "1", "2", "0", "1", "0", "3"] in rows
+
+
+@pytest.mark.parametrize("size,declared,expected", [
+    ((1240, 1754), None, 1754 / 11.69),       # A4 at 150 dpi, no resolution written
+    ((2480, 3508), (72, 72), 3508 / 11.69),   # A4 at 300 dpi, a screen's 72 written
+    ((2480, 3508), (300, 300), 300),          # as written
+    ((1748, 2480), (200, 200), 200),          # A5 at 200 dpi
+])
+def test_the_resolution_of_a_page_image(size, declared, expected):
+    assert ocr.image_dpi(*size, declared) == pytest.approx(expected)
 
 
 def _with_garbage_text_layer(pdf_bytes: bytes) -> bytes:

@@ -38,7 +38,8 @@ One page, step by step:
    them, so label matching and recovery run unchanged.
 
 Locations: ``page 4 box x0,y0,x1,y1`` — the printed text's box in points (1/72 inch) from the
-top-left corner of the page as scanned (for an image, in pixels).  :attr:`OcrDocument.recognitions`
+top-left corner of the page as scanned (for an image, at the resolution it declares, or as if
+it were an A4 page: :func:`image_dpi`).  :attr:`OcrDocument.recognitions`
 holds, by location, what the recogniser read there, with its confidence (0–1).
 
 Limits: at most :data:`MAX_PAGES` pages and :data:`MAX_PIXELS` pixels a page (larger pages
@@ -101,7 +102,7 @@ class Recognition:
     ``text``: the reading; ``confidence``: the mean probability of its characters (0–1);
     ``alternatives``: other readings of the whole box with their probability, best first —
     each differs from ``text`` in one character, the recogniser's second candidate there;
-    ``page``, ``box``: where (points from the page's top-left corner; pixels for an image);
+    ``page``, ``box``: where (points from the page's top-left corner);
     ``free_text``: the reading before it was restricted to digits (equal to ``text`` unless a
     number cell read as letters, "O" for "0").
     """
@@ -331,10 +332,12 @@ def _page_images(data: bytes, path: str, kind: str, found: str = ""):
         for index in range(count):
             image.seek(index)
             frame = ImageOps.exif_transpose(image).convert("L")
+            dpi = image_dpi(frame.width, frame.height, image.info.get("dpi"))
             if frame.width * frame.height > MAX_PIXELS:
                 factor = math.sqrt(MAX_PIXELS / (frame.width * frame.height))
                 frame = frame.resize((int(frame.width * factor), int(frame.height * factor)))
-            frames.append((index + 1, np.asarray(frame), 1.0))
+                dpi *= factor
+            frames.append((index + 1, np.asarray(frame), 72 / dpi))
         return frames
     import pypdfium2 as pdfium
 
@@ -361,6 +364,26 @@ def _page_images(data: bytes, path: str, kind: str, found: str = ""):
         return pages
     finally:
         pdf.close()
+
+
+# The paper of the reports (A4), by its long side in inches.
+PAGE_LONG_SIDE_IN = 11.69
+
+
+def image_dpi(width: int, height: int, declared=None) -> float:
+    """The resolution (dots per inch) of a page image ``width`` × ``height`` pixels: the one it
+    declares (``declared``: Pillow's ``info["dpi"]``, from PNG pHYs or JPEG JFIF/EXIF) when that
+    makes it a page of paper (its long side 8–17 inches, A5 to A3) — 72 or 96, which screens
+    and phones write, make no such page — else the one that makes it an A4 page.  Without it
+    the lines, cells and text of a 300-dpi image would be measured as if at 72 dpi."""
+    long_side = max(width, height)
+    try:
+        dots = float(declared[0]) if declared else 0.0
+    except (TypeError, ValueError, IndexError):
+        dots = 0.0
+    if dots > 0 and 8 <= long_side / dots <= 17:
+        return dots
+    return max(36.0, long_side / PAGE_LONG_SIDE_IN)
 
 
 def _native_dpi(page, width_pt: float, height_pt: float) -> float:
