@@ -85,8 +85,8 @@ def test_ocr_cells_say_where_they_were_read_and_how_sure(scans):
     assert any(note.startswith("read by OCR: its pages have no text layer") for note in report.notes)
 
 
-def _page_png(corpus_id: str, page: int) -> bytes:
-    image = make_scans.scan_pages(source_of(corpus_id))[page - 1]
+def _page_png(corpus_id: str, page: int, settings=make_scans.ScanSettings()) -> bytes:
+    image = make_scans.scan_pages(source_of(corpus_id), settings)[page - 1]
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
@@ -100,6 +100,32 @@ def test_a_png_page_image_is_read_by_ocr(tmp_path):
     rows = [line.cells for line in doc.lines if line.is_row]
     assert ["1", "1", "0", "0", "2", "1", "0", "0", "0", "1", "2", "0", "1", "0", "3"] in rows  # table 四
     assert all(loc.startswith("page 1 box ") for line in doc.lines if line.is_row for loc in line.cell_locs)
+
+
+@pytest.mark.parametrize("dpi,seed,kind", [(200, 5, "pdf"), (300, 3, "pdf"), (300, 11, "png")])
+def test_a_table_page_scanned_finer_reads_every_number_of_table_four(tmp_path, dpi, seed, kind):
+    """At 200 and 300 dpi a lone "0" cropped tight, or with its cell's ruling line, read as
+    nothing, and a box cut at a column line read a "3" twice ("33"): each number of a cell is
+    read once, without the lines around it.  A PNG that declares no resolution is measured as
+    an A4 page (at 72 dpi its lines and strokes were mistaken for each other)."""
+    settings = make_scans.ScanSettings(dpi=dpi, seed=seed)
+    path = tmp_path / f"page4.{kind}"
+    if kind == "png":
+        path.write_bytes(_page_png("hongze_2024_pdf", 4, settings))
+    else:
+        path.write_bytes(make_scans.image_only_pdf(make_scans.scan_pages(source_of("hongze_2024_pdf"), settings)[3:4], dpi))
+    rows = [line.cells for line in read_document(path).lines if line.is_row]
+    assert ["1", "1", "0", "0", "2", "1", "0", "0", "0", "1", "2", "0", "1", "0", "3"] in rows
+
+
+@pytest.mark.parametrize("size,declared,expected", [
+    ((1240, 1754), None, 1754 / 11.69),       # A4 at 150 dpi, no resolution written
+    ((2480, 3508), (72, 72), 3508 / 11.69),   # A4 at 300 dpi, a screen's 72 written
+    ((2480, 3508), (300, 300), 300),          # as written
+    ((1748, 2480), (200, 200), 200),          # A5 at 200 dpi
+])
+def test_the_resolution_of_a_page_image(size, declared, expected):
+    assert ocr.image_dpi(*size, declared) == pytest.approx(expected)
 
 
 def _with_garbage_text_layer(pdf_bytes: bytes) -> bytes:
@@ -242,3 +268,129 @@ def test_an_unclear_table_two_cell_is_ambiguous_no_identity_can_confirm_it():
     ocr_verify.verify(report, recognitions)
     assert (t2.value, t2.state) == (None, "ambiguous")
     assert "no identity can confirm it" in t2.how
+
+
+# --------------------------------------------------------------------------- page layout, no model
+
+def test_the_inked_region_leaves_out_margins_and_specks():
+    cv2, np, _ = ocr._modules()
+    ink = np.zeros((1000, 800), dtype=np.uint8)
+    ink[200:230, 150:600] = 255  # a line of "text"
+    ink[700:720, 100:130] = 255  # a page number
+    rng = np.random.default_rng(3)
+    ink[rng.integers(0, 1000, 300), rng.integers(0, 800, 300)] = 255  # specks all over
+    left, top, right, bottom = ocr.inked_region(ink, cv2, np, margin=10)
+    assert (left, top) <= (100 - 10 + 4, 200 - 10 + 4) and left >= 100 - 10 - 4 and top >= 200 - 10 - 4
+    assert 600 + 10 - 4 <= right <= 600 + 10 + 4 and 720 + 10 - 4 <= bottom <= 720 + 10 + 4
+    assert ocr.inked_region(np.zeros((50, 60), dtype=np.uint8), cv2, np) == (0, 0, 60, 50)
+
+
+def test_boxes_of_a_cell_are_read_once_and_only_where_there_is_ink():
+    _, np, _ = ocr._modules()
+    ink = np.zeros((100, 300), dtype=np.uint8)
+    ink[40:60, 130:140] = 255  # a digit in the middle cell
+    cells = [[(0.0, 20.0, 100.0, 80.0), (100.0, 20.0, 200.0, 80.0), (200.0, 20.0, 300.0, 80.0)]]
+    boxes = [ocr._Box(125, 35, 145, 65),  # the digit's own box
+             ocr._Box(102, 33, 138, 66),  # a piece of a box cut at x=100, over the same digit
+             ocr._Box(160, 35, 196, 65),  # a piece over the blank right half of the cell
+             ocr._Box(210, 35, 250, 65),  # in the right cell, with no ink at all
+             ocr._Box(10, 0, 90, 15)]     # outside the table: prose, kept as it is
+    placed = ocr._clean_cell_boxes(boxes, cells, ink, np)
+    in_middle = [b for b, c in placed if c == cells[0][1]]
+    assert [(b.x0, b.x1) for b in in_middle] == [(102, 145)]
+    assert not any(c == cells[0][2] for _, c in placed)
+    assert [(b.x0, c) for b, c in placed if c is None] == [(10, None)]
+
+
+def test_a_cell_crop_never_shows_its_ruling_lines():
+    _, np, _ = ocr._modules()
+    gray = np.full((100, 100), 255, dtype=np.uint8)
+    gray[20:22, :] = 0   # ruling lines around the cell (20..80, 20..80)
+    gray[78:80, :] = 0
+    gray[:, 20:22] = 0
+    gray[:, 78:80] = 0
+    gray[40:60, 45:55] = 0  # the digit
+    crop = ocr._crop(gray, ocr._Box(19, 19, 81, 81), np, within=(20, 20, 80, 80), line=3)
+    assert (crop == 0).sum() == 200  # the digit's 20 × 10 pixels, no line
+    plain = ocr._crop(gray, ocr._Box(19, 19, 81, 81), np)
+    assert (plain == 0).sum() > 200
+
+
+def _reading(text, steps=None, length=0, lowest=0.9):
+    return ocr.Reading(text, 0.95, (), "", tuple(steps if steps is not None else range(len(text))),
+                       length or len(text), lowest)
+
+
+class _ScriptedEngine:
+    """Stands for the recogniser: what each crop reads as at each height, by the crop's tag
+    (the value of its first row) and width."""
+
+    def __init__(self, script):
+        self.script, self.calls = script, []
+
+    def recognise(self, crops, height=ocr.FULL_HEIGHT):
+        self.calls.append((height, len(crops)))
+        return [_reading(self.script[(int(crop[0, 0]), crop.shape[1], height)]) for crop in crops]
+
+
+def test_prose_numbers_are_read_again_at_full_height_from_a_piece_of_the_line():
+    _, np, _ = ocr._modules()
+    # a line of 20 characters, 20 pixels each, blank columns between them; its number (the
+    # characters at 8 and 9) read at PROSE_HEIGHT as "17", at full height as "19"
+    crop = np.full((20, 400), 255, dtype=np.uint8)
+    ink = np.zeros((20, 400), dtype=np.uint8)
+    for k in range(20):
+        ink[4:16, 20 * k + 2:20 * k + 18] = 255
+    crop[0, :] = 1  # the tag, on every column
+    crop[1, :] = np.arange(400) % 200  # where each column came from
+    text = "本年收到申请17件均已按时答复完毕谢谢了"
+    assert text.index("17") == 6 and len(text) == 20
+    line = _reading(text)
+    piece = ocr._number_piece(line, 6, 8, crop, ink)
+    assert piece is not None
+    left, right = int(piece[1, 0]), int(piece[1, -1]) + 1
+    # cut at blank columns (between 20k + 18 and 20k + 22), around whole characters: the
+    # number's two and at least half a character either side, none cut
+    assert left % 20 in (18, 19, 0, 1) and right % 20 in (18, 19, 0, 1, 2)
+    assert left <= 6 * 20 - 8 and right >= 8 * 20 + 8
+    engine = _ScriptedEngine({(1, piece.shape[1], ocr.FULL_HEIGHT): "请19件"})
+    readings = [line]
+    ocr._prose_at_full_height(engine, readings, [0], [crop], [ink])
+    assert readings[0].text == "本年收到申请19件均已按时答复完毕谢谢了"
+    assert engine.calls == [(ocr.FULL_HEIGHT, 1), (ocr.FULL_HEIGHT, 0)]
+
+
+@pytest.mark.parametrize("text,whole", [
+    ("一、总体情况", True),                                   # short: a heading
+    ("三、收到和处理政府信息公开申请情况", True),                 # a section heading
+    ("、收到和处理政府信息公开申请情况以及其他", True),             # one whose thin "一" was lost
+    ("本报告由区人民政府办公室根据条例要求编制而成", False),         # prose without numbers
+    ("（一）主动公开情况。主要通过政府门户网站主动公开", False),      # a sub-heading inside prose
+])
+def test_title_and_headings_are_read_whole_at_full_height(text, whole):
+    _, np, _ = ocr._modules()
+    crop = np.full((20, 20 * len(text)), 255, dtype=np.uint8)
+    crop[0, :] = 2
+    engine = _ScriptedEngine({(2, crop.shape[1], ocr.FULL_HEIGHT): text + "!"})
+    readings = [_reading(text)]
+    ocr._prose_at_full_height(engine, readings, [0], [crop], [np.zeros_like(crop)])
+    assert (readings[0].text == text + "!") == whole
+
+
+def test_a_piece_that_reads_as_several_numbers_has_its_whole_line_read_again():
+    _, np, _ = ocr._modules()
+    text = "自2024年1月1日起至2024年12月31日止本报告"
+    crop = np.full((20, 20 * len(text)), 255, dtype=np.uint8)
+    crop[0, :] = 3
+    ink = np.zeros_like(crop)
+    for k in range(len(text)):
+        ink[4:16, 20 * k + 2:20 * k + 18] = 255
+    script = {}
+    for match in ocr._NUMBER_RUN.finditer(text):
+        piece = ocr._number_piece(_reading(text), match.start(), match.end(), crop, ink)
+        script[(3, piece.shape[1], ocr.FULL_HEIGHT)] = "1年1月"  # two numbers: cannot say which
+    script[(3, crop.shape[1], ocr.FULL_HEIGHT)] = "whole"
+    engine = _ScriptedEngine(script)
+    readings = [_reading(text)]
+    ocr._prose_at_full_height(engine, readings, [0], [crop], [ink])
+    assert readings[0].text == "whole"

@@ -5,10 +5,18 @@ Three readers, tried in this order, and named in ``Document.reader``:
 ``pdfium`` (the fast path)
     PDFium (pypdfium2, which pdfplumber itself depends on) gives every character with its box
     and every painted path, from which the ruling lines are taken the way pdfminer takes them
-    (each sub-path a line, a rectangle or a polyline, whatever its colour).  pdfplumber's own
-    table finder (``pdfplumber.table.TableFinder``) and text-line grouping then run on those
-    objects, so the tables, rows and cells are pdfplumber's, without pdfminer's layout
-    analysis (about 20× faster; ``bench/bench_parse.py``).
+    (each sub-path a line, a rectangle or a polyline, whatever its colour).  Tables, rows and
+    cells follow pdfplumber's rules ("lines" strategy, default settings: edges snapped,
+    joined, intersected; cells; a character in the cell that holds its centre; a cell's text
+    as ``extract_text`` gives it; the prose outside the tables in lines as
+    ``extract_text_lines`` gives them), rewritten step for step on plain tuples — the same
+    arithmetic in the same order, checked against pdfplumber's own functions on generated
+    edges and characters (``tests/test_pdf_fast.py``).  No pdfminer layout analysis: about
+    11× faster than the pdfplumber reader (``bench/bench_parse.py``).  Known difference: for one of the
+    14 standard fonts used without a font descriptor (not embedded, no metrics in the file),
+    PDFium and pdfminer take the descent from different metrics, so character boxes differ by
+    a few hundredths of the font size; fonts that carry their metrics (embedded or
+    described, as in the bundled reports) give the same boxes.
 ``pdfplumber`` (the fallback)
     For a PDF the fast path cannot read (PDFium refuses it, or a page it cannot lay out); the
     document's notes say why it was used.
@@ -32,6 +40,8 @@ import bisect
 import ctypes
 import functools
 import io
+import itertools
+import operator
 import re
 from dataclasses import dataclass, field
 
@@ -56,7 +66,10 @@ class FastPathError(Exception):
 
 def _clean(cell: str) -> str:
     # labels wrap inside cells; a line break in a label is not a space
-    return re.sub(r"\s*\n\s*", "", cell).strip()
+    return _LINE_BREAK.sub("", cell).strip() if "\n" in cell else cell.strip()
+
+
+_LINE_BREAK = re.compile(r"\s*\n\s*")
 
 
 # --------------------------------------------------------------------------- entry point
@@ -154,12 +167,11 @@ def _read_as_scan(data: bytes, path: str, sha256: str, *, why: str, text_layer: 
 
 # --------------------------------------------------------------------------- shared page layout
 
-def _read_page(page, page_number: int) -> tuple[list[Line], int]:
-    """The lines of one page, tables and text in reading order, and its number of characters.
+def _read_page(page, page_number: int) -> list[Line]:
+    """The lines of one page, tables and text in reading order.
 
     ``page`` is a pdfplumber ``Page`` or a :class:`PdfiumPage` (the same interface).
     """
-    text_chars = 0
     items: list[tuple[float, int, Line]] = []
     tables = page.find_tables()
     boxes = [t.bbox for t in tables]
@@ -183,12 +195,10 @@ def _read_page(page, page_number: int) -> tuple[list[Line], int]:
         outside = outside.outside_bbox(box, strict=False)
     for text_line in outside.extract_text_lines():
         text = text_line["text"].strip()
-        text_chars += len(text)
         if text and not _PAGE_NUMBER.match(text):
             items.append((text_line["top"], len(items), Line([text], f"page {page_number} y {text_line['top']:.0f}")))
-    text_chars += sum(len(l.text) for _, _, l in items)
     items.sort(key=lambda item: (item[0], item[1]))
-    return [line for _, _, line in items], text_chars
+    return [line for _, _, line in items]
 
 
 # --------------------------------------------------------------------------- pdfplumber (fallback)
@@ -215,7 +225,7 @@ def read_pdf_pdfplumber(data: bytes, path: str, sha256: str) -> Document:
             raise ReportReadError(path, f"a report of at most {MAX_PAGES} pages", f"{len(pages)} pages")
         for page_number, page in enumerate(pages, start=1):
             try:
-                page_lines, _ = _read_page(page, page_number)
+                page_lines = _read_page(page, page_number)
             except Exception as exc:  # pdfminer/pdfplumber raise many kinds on damaged pages
                 raise ReportReadError(path, "a readable PDF",
                                       f"page {page_number} that cannot be read ({type(exc).__name__}: {exc})") from exc
@@ -224,16 +234,35 @@ def read_pdf_pdfplumber(data: bytes, path: str, sha256: str) -> Document:
 
 
 # --------------------------------------------------------------------------- PDFium (fast path)
+#
+# Plain tuples, not pdfplumber's dicts, from PDFium to the table finder: a page has 500–800
+# characters and as many edges, and the per-object work is what a Python reader spends its
+# time on.  Dicts are made only for the characters pdfplumber's own text functions group
+# (prose outside the tables, cells of more than one word or line).
+#
+# A character: (text, x0, x1, top, bottom), points from the page's top-left corner.
+# An edge:     (orientation "h" or "v", x0, top, x1, bottom, length), the same.
+
+TEXT, X0, X1, TOP, BOTTOM = range(5)
+
+
+def char_dict(char: tuple) -> dict:
+    """A character tuple as the dict pdfplumber's text functions take."""
+    text, x0, x1, top, bottom = char
+    return {"text": text, "x0": x0, "x1": x1, "top": top, "bottom": bottom, "doctop": top, "upright": True,
+            "width": x1 - x0, "height": bottom - top, "object_type": "char"}
+
 
 @dataclass
 class PdfiumPage:
-    """One page as pdfplumber's table finder and text grouping expect it: ``chars`` and
-    ``edges`` as dicts in points from the top-left corner (pdfplumber's coordinates)."""
+    """One page as :func:`_read_page` reads it (the interface of a pdfplumber ``Page`` it
+    uses): ``chars`` and ``edges`` as tuples (see above), in points from the top-left
+    corner (pdfplumber's coordinates), characters in the order the PDF prints them."""
 
-    chars: list[dict]
-    edges: list[dict]
+    chars: list[tuple]
+    edges: list[tuple]
     bbox: tuple[float, float, float, float]
-    _tables: list | None = field(default=None, repr=False)
+    excluded: list[tuple] = field(default_factory=list)  # boxes whose text is read elsewhere
 
     @property
     def width(self) -> float:
@@ -247,14 +276,29 @@ class PdfiumPage:
         return find_tables(self.edges, self.chars)
 
     def outside_bbox(self, bbox, strict: bool = False) -> "PdfiumPage":
-        return PdfiumPage(_outside(self.chars, bbox), _outside(self.edges, bbox), self.bbox)
+        """The page without what overlaps ``bbox`` (``pdfplumber.utils.outside_bbox``:
+        touching along an edge is overlapping, touching at a corner is not).  Only the
+        characters are kept: once the tables are found only the text outside them is read."""
+        return PdfiumPage(self.chars, [], self.bbox, self.excluded + [tuple(bbox)])
+
+    def outside_chars(self) -> list[tuple]:
+        """The characters outside every box left out by :meth:`outside_bbox`."""
+        if not self.excluded or not self.chars:
+            return self.chars
+        import numpy as np
+
+        x0, x1, top, bottom = np.array([ch[1:] for ch in self.chars], dtype=np.float64).T
+        keep = np.ones(len(self.chars), dtype=bool)
+        for left, upper, right, lower in self.excluded:
+            width = np.minimum(x1, right) - np.maximum(x0, left)
+            height = np.minimum(bottom, lower) - np.maximum(top, upper)
+            keep &= ~((width >= 0) & (height >= 0) & (width + height > 0))
+        return [ch for ch, kept in zip(self.chars, keep.tolist()) if kept]
 
     def extract_text_lines(self) -> list[dict]:
-        from pdfplumber.utils.text import chars_to_textmap
-
-        textmap = chars_to_textmap(self.chars, layout_bbox=self.bbox, layout_width=self.width,
-                                   layout_height=self.height)
-        return textmap.extract_text_lines(strip=True, return_chars=False)
+        """Lines of text (``text``, ``top``) as ``pdfplumber.Page.extract_text_lines(strip=True)``
+        gives them (:func:`text_lines`)."""
+        return [{"text": text, "top": top} for text, top in text_lines(self.outside_chars())]
 
 
 # --------------------------------------------------------------------------- tables from ruling lines
@@ -269,13 +313,26 @@ class FastRow:
     bbox: tuple
 
 
+class _CharIndex:
+    """A page's characters by the middle of their height (pdfplumber puts a character in
+    the cell that holds its centre), built once for all the page's tables."""
+
+    def __init__(self, chars: list[tuple]):
+        # (middle of the height, page order, middle of the width, character): sorted by the
+        # first two, which are never equal twice
+        centred = [((ch[TOP] + ch[BOTTOM]) / 2, n, (ch[X0] + ch[X1]) / 2, ch) for n, ch in enumerate(chars)]
+        centred.sort()
+        self.centred = centred
+        self.middles = [t[0] for t in centred]
+
+
 @dataclass
 class FastTable:
     """A table as ``pdfplumber.table.Table`` gives it (``bbox``, ``rows``, ``extract()``),
     found and filled with the same rules, in a fraction of the time."""
 
     cells: list[tuple]
-    chars: list[dict] = field(repr=False, default_factory=list)
+    index: _CharIndex | None = field(repr=False, default=None)
 
     @property
     def bbox(self) -> tuple:
@@ -284,157 +341,342 @@ class FastTable:
 
     @functools.cached_property
     def rows(self) -> list[FastRow]:
+        """Rows as pdfplumber's ``Table.rows``: cells grouped by their top, one slot per
+        distinct left edge of the table."""
         xs = sorted({c[0] for c in self.cells})
+        by_top: dict[float, dict] = {}
+        for c in self.cells:
+            by_top.setdefault(c[1], {})[c[0]] = c
         rows = []
-        for top in sorted({c[1] for c in self.cells}):
-            by_x = {c[0]: c for c in self.cells if c[1] == top}
+        for top in sorted(by_top):
+            by_x = by_top[top]
             cells = [by_x.get(x) for x in xs]
-            present = [c for c in cells if c is not None]
+            present = list(by_x.values())
             rows.append(FastRow(cells, (min(c[0] for c in present), min(c[1] for c in present),
                                         max(c[2] for c in present), max(c[3] for c in present))))
         return rows
 
     def extract(self) -> list[list[str | None]]:
         """Each row's cells' text: ``None`` for a column a merged cell covers, ``""`` for an
-        empty cell.  A character belongs to the cell that holds its centre (pdfplumber's rule)."""
-        from pdfplumber.utils.text import LIGATURES, extract_text
-
-        centred = sorted((((ch["top"] + ch["bottom"]) / 2, (ch["x0"] + ch["x1"]) / 2, n, ch)
-                          for n, ch in enumerate(self.chars)), key=lambda t: (t[0], t[2]))
-        middles = [t[0] for t in centred]
+        empty cell.  A character belongs to the cell that holds its centre (pdfplumber's
+        rule); a cell's text is pdfplumber's ``extract_text`` of its characters."""
+        index = self.index or _CharIndex([])
+        centred, middles = index.centred, index.middles
+        left_of, bisect_left, ligatures = _ACROSS, bisect.bisect_left, _ligatures()
         out = []
         for row in self.rows:
             x0, top, x1, bottom = row.bbox
-            lo, hi = bisect.bisect_left(middles, top), bisect.bisect_left(middles, bottom)
-            row_chars = sorted((t for t in centred[lo:hi] if x0 <= t[1] < x1), key=lambda t: t[2])
+            lo, hi = bisect_left(middles, top), bisect_left(middles, bottom)
+            # the row's characters, by the middle of their width
+            row_chars = [t for t in centred[lo:hi] if x0 <= t[2] < x1]
+            row_chars.sort(key=left_of)
+            across = [t[2] for t in row_chars]
             texts: list[str | None] = []
             for cell in row.cells:
                 if cell is None:
                     texts.append(None)
                     continue
-                chars = [t[3] for t in row_chars if cell[0] <= t[1] < cell[2] and cell[1] <= t[0] < cell[3]]
-                texts.append(_one_word(chars, LIGATURES) if chars else "")
-                if texts[-1] is None:
-                    texts[-1] = extract_text(chars)
+                a = bisect_left(across, cell[0])
+                b = bisect_left(across, cell[2], a)
+                inside = [t for t in row_chars[a:b] if cell[1] <= t[0] < cell[3]]
+                if not inside:
+                    texts.append("")
+                    continue
+                if len(inside) == 1:  # most table cells: one digit
+                    text = inside[0][3][TEXT]
+                    texts.append("" if text.isspace() else ligatures.get(text, text))
+                    continue
+                inside.sort(key=_PRINTED)  # back in page order
+                texts.append(extract_text([t[3] for t in inside]))
             out.append(texts)
         return out
 
 
-def _one_word(chars: list[dict], ligatures) -> str | None:
-    """The text of characters that make one word on one line (most table cells), or None when
-    pdfplumber's word and line grouping is needed."""
-    tops = [ch["top"] for ch in chars]
-    if max(tops) - min(tops) > TEXT_TOLERANCE:
-        return None
-    ordered = sorted(chars, key=lambda ch: (ch["x0"], ch["x1"]))
-    for previous, current in zip(ordered, ordered[1:]):
-        if current["x0"] > previous["x1"] + TEXT_TOLERANCE:
-            return None
-    text = "".join(ch["text"] for ch in ordered)
-    if any(ch.isspace() or ch in ligatures for ch in text):
-        return None
-    return text
+_ACROSS, _PRINTED = operator.itemgetter(2), operator.itemgetter(1)
 
 
-def find_tables(edges: list[dict], chars: list[dict]) -> list[FastTable]:
+def _clusters(items: list, key, tolerance: float) -> list[list]:
+    """``pdfplumber.utils.cluster_objects``: items grouped by ``key`` (each value within
+    ``tolerance`` of the previous one, in sorted order), groups in that order, items in their
+    own order within a group."""
+    values = sorted({key(item) for item in items})
+    cluster_of: dict[float, int] = {}
+    number, last = 0, None
+    for value in values:
+        if last is not None and value > last + tolerance:
+            number += 1
+        cluster_of[value] = number
+        last = value
+    groups: list[list] = [[] for _ in range(number + 1)] if values else []
+    for item in items:
+        groups[cluster_of[key(item)]].append(item)
+    return groups
+
+
+def extract_text(chars: list[tuple]) -> str:
+    """The text of characters as ``pdfplumber.utils.extract_text`` gives it with its default
+    settings (no layout): characters in lines by their top (:data:`TEXT_TOLERANCE`), each line
+    ordered left to right and cut into words at blanks and at gaps wider than
+    :data:`TEXT_TOLERANCE`, ligatures expanded, the words' lines again by their top, words
+    joined by a space and lines by a line break.  ``chars``: character tuples in page order."""
+    LIGATURES = _ligatures()
+    if len(chars) == 1:  # most table cells: one digit
+        text = chars[0][TEXT]
+        return "" if text.isspace() else LIGATURES.get(text, text)
+    tops = [ch[TOP] for ch in chars]
+    # all within the tolerance of each other: one line (and its words one line)
+    one_line = max(tops) - min(tops) <= TEXT_TOLERANCE
+    if one_line:
+        ordered = sorted(chars, key=_LEFT)
+        text = "".join([ch[TEXT] for ch in ordered])
+        if not _BLANK.search(text) and all(b[X0] <= a[X1] + TEXT_TOLERANCE for a, b in zip(ordered, ordered[1:])):
+            # one word (most cells: a number, a label on one line)
+            return "".join([LIGATURES.get(c, c) for c in text]) if not _LIGATURE_CHARS.isdisjoint(text) else text
+    words: list[tuple[str, float]] = []  # (text, top)
+    for line in ([chars] if one_line else _clusters(chars, _TOP, TEXT_TOLERANCE)):
+        current: list[tuple] = []
+        for ch in sorted(line, key=_LEFT):
+            if ch[TEXT].isspace():
+                if current:
+                    words.append(_word(current, LIGATURES))
+                current = []
+            elif current and (ch[X0] < current[-1][X0] or ch[X0] > current[-1][X1] + TEXT_TOLERANCE
+                              or abs(ch[TOP] - current[-1][TOP]) > TEXT_TOLERANCE):
+                words.append(_word(current, LIGATURES))
+                current = [ch]
+            else:
+                current.append(ch)
+        if current:
+            words.append(_word(current, LIGATURES))
+    if one_line:
+        return " ".join(word for word, _ in words)
+    return "\n".join(" ".join(word for word, _ in line) for line in _clusters(words, _WORD_TOP, TEXT_TOLERANCE))
+
+
+_TOP, _LEFT, _WORD_TOP = operator.itemgetter(TOP), operator.itemgetter(X0), operator.itemgetter(1)
+_BLANK = re.compile(r"\s")  # what str.isspace() calls blank, as pdfplumber splits words at it
+
+
+_LIGATURES: dict[str, str] = {}
+_LIGATURE_CHARS: frozenset[str] = frozenset()
+
+
+def _ligatures() -> dict[str, str]:
+    """pdfplumber's ligature expansions ("ﬁ" → "fi"), which its text extraction applies."""
+    global _LIGATURES, _LIGATURE_CHARS
+    if not _LIGATURES:
+        from pdfplumber.utils.text import LIGATURES
+
+        _LIGATURES, _LIGATURE_CHARS = LIGATURES, frozenset(LIGATURES)
+    return _LIGATURES
+
+
+def text_lines(chars: list[tuple]) -> list[tuple[str, float]]:
+    """(text, top) of each line of the characters, as pdfplumber's ``extract_text_lines``
+    (no layout, blanks stripped) gives them: words made as for :func:`extract_text`, a line
+    being a run of consecutive words whose tops fall in one cluster (pdfplumber's text map
+    keeps the words in the order made); its text the words joined by a space, its top the
+    least top of its characters.  ``chars``: character tuples in page order."""
+    ligatures = _ligatures()
+    words: list[tuple[str, float]] = []  # (text, top)
+    for line in _clusters(chars, _TOP, TEXT_TOLERANCE):
+        current: list[tuple] = []
+        for ch in sorted(line, key=_LEFT):
+            if ch[TEXT].isspace():
+                if current:
+                    words.append(_word(current, ligatures))
+                current = []
+            elif current and (ch[X0] < current[-1][X0] or ch[X0] > current[-1][X1] + TEXT_TOLERANCE
+                              or abs(ch[TOP] - current[-1][TOP]) > TEXT_TOLERANCE):
+                words.append(_word(current, ligatures))
+                current = [ch]
+            else:
+                current.append(ch)
+        if current:
+            words.append(_word(current, ligatures))
+    cluster_of: dict[float, int] = {}
+    number, last = 0, None
+    for value in sorted({top for _, top in words}):
+        if last is not None and value > last + TEXT_TOLERANCE:
+            number += 1
+        cluster_of[value] = number
+        last = value
+    out = []
+    for _, run in itertools.groupby(words, key=lambda word: cluster_of[word[1]]):
+        run = list(run)
+        text = " ".join(word for word, _ in run).strip(" ")
+        if text.strip():
+            out.append((text, min(top for _, top in run)))
+    return out
+
+
+def _word(chars: list[tuple], ligatures) -> tuple[str, float]:
+    return "".join(ligatures.get(ch[TEXT], ch[TEXT]) for ch in chars), min(ch[TOP] for ch in chars)
+
+
+def merge_edges(edges: list[tuple]) -> list[tuple]:
+    """pdfplumber's ``TableFinder.get_edges`` for the "lines" strategy with its default
+    settings, on edge tuples: edges shorter than :data:`EDGE_MIN_PREFILTER` dropped, edges
+    within :data:`SNAP` of each other snapped to their mean position, edges on one line
+    within :data:`JOIN` of each other joined, edges shorter than :data:`EDGE_MIN` dropped.
+    Horizontal edges first, then vertical ones, each by position (pdfplumber's order).
+
+    The arithmetic is pdfplumber's own, step for step (``snap_objects``: a cluster's mean
+    summed in the cluster's order and each edge moved by ``mean - position``;
+    ``join_edge_group``; ``resize_object``), so that the positions — and so the cells and
+    their characters — are the same to the last bit.
+    """
+    return (_merge_lines([e for e in edges if e[0] == "h" and e[5] >= EDGE_MIN_PREFILTER], False)
+            + _merge_lines([e for e in edges if e[0] == "v" and e[5] >= EDGE_MIN_PREFILTER], True))
+
+
+def _merge_lines(edges: list[tuple], vertical: bool) -> list[tuple]:
+    """Edges of one orientation snapped, joined and filtered (see :func:`merge_edges`)."""
+    # position across the edge, the coordinate moved with it, the edge's two ends
+    at, other_at, lo_at, hi_at = (1, 3, 2, 4) if vertical else (2, 4, 1, 3)
+    # snap: positions clustered, each within SNAP of the previous one in sorted order
+    cluster_of: dict[float, int] = {}
+    number, last = 0, None
+    for value in sorted({e[at] for e in edges}):
+        if last is not None and value > last + SNAP:
+            number += 1
+        cluster_of[value] = number
+        last = value
+    clusters: list[list] = [[] for _ in range(number + 1)]
+    for e in edges:
+        clusters[cluster_of[e[at]]].append(e)
+    # every edge moved by (mean - its position): one line per resulting position, its
+    # edges in the cluster's order
+    lines: dict[float, list] = {}
+    for members in clusters:
+        if not members:
+            continue
+        mean = sum(e[at] for e in members) / len(members)
+        for e in members:
+            shift = mean - e[at]
+            position = e[at] + shift
+            segment = (e[lo_at], e[hi_at], e[5], e[other_at] + shift)  # lo, hi, length, other
+            if position in lines:
+                lines[position].append(segment)
+            else:
+                lines[position] = [segment]
+    out: list[tuple] = []
+    for position in sorted(lines):
+        segments = sorted(lines[position], key=_LOW)
+        joined = [list(segments[0])]
+        for lo, hi, length, other in segments[1:]:
+            current = joined[-1]
+            if lo <= current[1] + JOIN:
+                if hi > current[1]:
+                    # resize_object: x1 − x0 across; the height moved by as much as the bottom
+                    current[2] = current[2] + (hi - current[1]) if vertical else hi - current[0]
+                    current[1] = hi
+            else:
+                joined.append([lo, hi, length, other])
+        for lo, hi, length, other in joined:
+            if length >= EDGE_MIN:
+                out.append(("v", position, lo, other, hi, length) if vertical else ("h", lo, position, hi, other, length))
+    return out
+
+
+_LOW = operator.itemgetter(0)
+
+
+def find_tables(edges: list[tuple], chars: list[tuple]) -> list[FastTable]:
     """Tables from ruling lines, by pdfplumber's "lines" strategy with its default settings.
 
-    The steps are pdfplumber's (``TableFinder``: edges snapped and joined, intersections,
-    the smallest cell to the lower right of each intersection, cells that share a corner
-    grouped into tables of two or more cells, ordered top to bottom then left to right),
-    written with indexes instead of pairwise scans.
+    ``edges``: edge tuples (orientation, x0, top, x1, bottom, length); ``chars``: character
+    tuples (text, x0, x1, top, bottom), which fill the cells.  The steps are pdfplumber's
+    (``TableFinder``: edges snapped and joined, intersections, the smallest cell to the lower
+    right of each intersection, cells that share a corner grouped into tables of two or more
+    cells, ordered top to bottom then left to right), written with indexes instead of
+    pairwise scans.
     """
-    from pdfplumber.table import merge_edges
-    from pdfplumber.utils import filter_edges
-
-    edges = filter_edges(edges, "v", min_length=EDGE_MIN_PREFILTER) + filter_edges(edges, "h", min_length=EDGE_MIN_PREFILTER)
-    edges = merge_edges(edges, snap_x_tolerance=SNAP, snap_y_tolerance=SNAP,
-                        join_x_tolerance=JOIN, join_y_tolerance=JOIN)
-    edges = filter_edges(edges, min_length=EDGE_MIN)
-    verticals = sorted((e for e in edges if e["orientation"] == "v"), key=lambda e: (e["x0"], e["top"]))
-    horizontals = sorted((e for e in edges if e["orientation"] == "h"), key=lambda e: (e["top"], e["x0"]))
-    # intersections: point -> the boxes of the vertical and horizontal edges through it
+    edges = merge_edges(edges)
+    verticals = sorted((e for e in edges if e[0] == "v"), key=lambda e: (e[1], e[2]))
+    horizontals = sorted((e for e in edges if e[0] == "h"), key=lambda e: (e[2], e[1]))
+    # intersections: point -> the vertical and the horizontal edges through it, by their
+    # index (pdfplumber keeps their boxes; edges with one box meet the same edges, so sets
+    # of indexes share a member exactly when sets of boxes do)
     points: dict[tuple, tuple[set, set]] = {}
-    tops = [h["top"] for h in horizontals]
-    for v in verticals:
-        lo = bisect.bisect_left(tops, v["top"] - INTERSECTION)
-        hi = bisect.bisect_right(tops, v["bottom"] + INTERSECTION)
-        for h in horizontals[lo:hi]:
-            if (v["top"] <= h["top"] + INTERSECTION and v["bottom"] >= h["top"] - INTERSECTION
-                    and h["x0"] - INTERSECTION <= v["x0"] <= h["x1"] + INTERSECTION):
-                entry = points.setdefault((v["x0"], h["top"]), (set(), set()))
-                entry[0].add((v["x0"], v["top"], v["x1"], v["bottom"]))
-                entry[1].add((h["x0"], h["top"], h["x1"], h["bottom"]))
-    below: dict[float, list] = {}
-    right: dict[float, list] = {}
+    tops = [h[2] for h in horizontals]
+    for v_index, (_, vx, vtop, _, vbottom, _) in enumerate(verticals):
+        lo = bisect.bisect_left(tops, vtop - INTERSECTION)
+        hi = bisect.bisect_right(tops, vbottom + INTERSECTION, lo)
+        for h_index in range(lo, hi):
+            _, hx0, htop, hx1, _, _ = horizontals[h_index]
+            if (vtop <= htop + INTERSECTION and vbottom >= htop - INTERSECTION
+                    and hx0 - INTERSECTION <= vx <= hx1 + INTERSECTION):
+                entry = points.get((vx, htop))
+                if entry is None:
+                    entry = points[(vx, htop)] = (set(), set())
+                entry[0].add(v_index)
+                entry[1].add(h_index)
+    # the intersections in columns (top to bottom) and in rows (left to right)
+    columns: dict[float, list] = {}
+    rows: dict[float, list] = {}
     for point in sorted(points):
-        below.setdefault(point[0], []).append(point)
-        right.setdefault(point[1], []).append(point)
-    for group in right.values():
-        group.sort()
-
-    def joined_v(p, q) -> bool:
-        return not points[p][0].isdisjoint(points[q][0])
-
-    def joined_h(p, q) -> bool:
-        return not points[p][1].isdisjoint(points[q][1])
-
+        columns.setdefault(point[0], []).append(point)
+        rows.setdefault(point[1], []).append(point)
+    place_in_row = {point: k for row in rows.values() for k, point in enumerate(row)}
+    # each intersection's smallest cell: the first point below it on a shared vertical edge
+    # and the first to its right on a shared horizontal edge whose corner closes the cell
+    # (pdfplumber's intersections_to_cells); in the order of the sorted intersections
     cells = []
-    for point in sorted(points):
-        x, y = point
-        downs = [q for q in below[x] if q[1] > y]
-        rights = [q for q in right[y] if q[0] > x]
-        found = None
-        for down in downs:
-            if not joined_v(point, down):
-                continue
-            for across in rights:
-                if not joined_h(point, across):
+    for x in sorted(columns):
+        column = columns[x]
+        for j, point in enumerate(column):
+            vertical_here, horizontal_here = points[point]
+            row = rows[point[1]]
+            found = None
+            for down in itertools.islice(column, j + 1, None):
+                down_vertical, down_horizontal = points[down]
+                if vertical_here.isdisjoint(down_vertical):
                     continue
-                corner = (across[0], down[1])
-                if corner in points and joined_v(corner, across) and joined_h(corner, down):
-                    found = (x, y, corner[0], corner[1])
+                for across in itertools.islice(row, place_in_row[point] + 1, None):
+                    across_vertical, across_horizontal = points[across]
+                    if horizontal_here.isdisjoint(across_horizontal):
+                        continue
+                    corner = points.get((across[0], down[1]))
+                    if corner is not None and not corner[0].isdisjoint(across_vertical) \
+                            and not corner[1].isdisjoint(down_horizontal):
+                        found = (x, point[1], across[0], down[1])
+                        break
+                if found:
                     break
             if found:
-                break
-        if found:
-            cells.append(found)
-    # cells sharing a corner make one table (connected components)
-    parent = list(range(len(cells)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    owner: dict[tuple, int] = {}
+                cells.append(found)
+    # cells sharing a corner make one table (connected components), tables of two cells or
+    # more, top to bottom then left to right (pdfplumber's cells_to_tables)
+    by_corner: dict[tuple, list] = {}
     for i, (x0, top, x1, bottom) in enumerate(cells):
         for corner in ((x0, top), (x0, bottom), (x1, top), (x1, bottom)):
-            if corner in owner:
-                a, b = root(owner[corner]), root(i)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
+            if corner in by_corner:
+                by_corner[corner].append(i)
             else:
-                owner[corner] = i
-    groups: dict[int, list] = {}
-    for i, cell in enumerate(cells):
-        groups.setdefault(root(i), []).append(cell)
-    tables = sorted(groups.values(), key=lambda t: min((c[1], c[0]) for c in t))
-    return [FastTable(t, chars) for t in tables if len(t) > 1]
-
-
-def _outside(objects: list[dict], bbox) -> list[dict]:
-    """The objects that do not overlap ``bbox`` (``pdfplumber.utils.outside_bbox``: touching
-    along an edge is overlapping, touching at a corner is not)."""
-    left, top, right, bottom = bbox
-    kept = []
-    for o in objects:
-        width = min(o["x1"], right) - max(o["x0"], left)
-        height = min(o["bottom"], bottom) - max(o["top"], top)
-        if not (width >= 0 and height >= 0 and width + height > 0):
-            kept.append(o)
-    return kept
+                by_corner[corner] = [i]
+    seen = [False] * len(cells)
+    tables = []
+    for first in range(len(cells)):
+        if seen[first]:
+            continue
+        seen[first] = True
+        stack, group = [first], []
+        while stack:
+            i = stack.pop()
+            group.append(i)
+            x0, top, x1, bottom = cells[i]
+            for corner in ((x0, top), (x0, bottom), (x1, top), (x1, bottom)):
+                for k in by_corner[corner]:
+                    if not seen[k]:
+                        seen[k] = True
+                        stack.append(k)
+        if len(group) > 1:
+            group.sort()  # the cells in the order they were found
+            tables.append([cells[i] for i in group])
+    tables.sort(key=lambda t: min((c[1], c[0]) for c in t))
+    index = _CharIndex(chars) if tables and chars else None
+    return [FastTable(t, index) for t in tables]
 
 
 def read_pdf_pdfium(data: bytes, path: str, sha256: str) -> Document:
@@ -462,7 +704,7 @@ def read_pdf_pdfium(data: bytes, path: str, sha256: str) -> Document:
             finally:
                 page.close()
             try:
-                page_lines, _ = _read_page(lite, index + 1)
+                page_lines = _read_page(lite, index + 1)
             except Exception as exc:  # a geometry pdfplumber's finder cannot handle
                 raise FastPathError(f"page {index + 1}: {type(exc).__name__}: {exc}") from exc
             lines += page_lines
@@ -472,8 +714,6 @@ def read_pdf_pdfium(data: bytes, path: str, sha256: str) -> Document:
 
 
 def _pdfium_page(page) -> PdfiumPage:
-    import pypdfium2.raw as c
-
     if page.get_rotation() % 360:
         raise FastPathError("a rotated page")
     left, bottom, right, top = page.get_mediabox()
@@ -481,57 +721,124 @@ def _pdfium_page(page) -> PdfiumPage:
     if tuple(round(v, 3) for v in crop) != tuple(round(v, 3) for v in (left, bottom, right, top)):
         raise FastPathError("a page whose crop box differs from its media box")
     height = top - bottom
-    chars = _chars(page, c, left, top)
-    edges: list[dict] = []
-    paths = _PathReader(c, left, top, height)
-    for matrix, obj in _path_objects(page, c):
-        edges += paths.edges(obj, matrix)
-    return PdfiumPage(chars, edges, (0.0, 0.0, right - left, height))
-
-
-def _chars(page, c, left: float, top: float) -> list[dict]:
-    """Every character the PDF prints (not those PDFium generates for spaces and line ends),
-    boxed as pdfminer boxes it: advance width across, font size high from the descent."""
+    calls = _calls()
+    page_handle = calls.handle(page.raw)
     textpage = page.get_textpage()
-    raw = textpage.raw
-    out: list[dict] = []
-    rect, matrix = c.FS_RECTF(), c.FS_MATRIX()
-    origin_x, origin_y = ctypes.c_double(), ctypes.c_double()
-    get_box, get_matrix, get_size = c.FPDFText_GetLooseCharBox, c.FPDFText_GetMatrix, c.FPDFText_GetFontSize
     try:
-        count = c.FPDFText_CountChars(raw)
-        if count <= 0:
-            return out
-        buffer = (ctypes.c_ushort * (count + 1))()
-        written = c.FPDFText_GetText(raw, 0, count, buffer)
-        units = bytes(buffer)[: max(written - 1, 0) * 2].decode("utf-16-le", errors="replace")
-        if len(units) != count:  # characters outside the BMP: one call per character instead
-            units = "".join(chr(c.FPDFText_GetUnicode(raw, i)) if c.FPDFText_GetUnicode(raw, i) < 0x110000 else "\ufffd"
-                            for i in range(count))
-        for i, text in enumerate(units):
-            if text in "\r\n\ufffe\uffff\x00" or "\ud800" <= text <= "\udfff":
-                continue  # a line end, a character with no mapping
-            if text == " " and c.FPDFText_IsGenerated(raw, i) == 1:
-                continue  # a space PDFium made up between words
-            if not get_box(raw, i, rect):
-                continue
-            size = get_size(raw, i)
-            if get_matrix(raw, i, matrix):
-                size *= (matrix.c * matrix.c + matrix.d * matrix.d) ** 0.5
-            if size <= 0:
-                size = rect.top - rect.bottom
-            x0, x1, lower = rect.left, rect.right, rect.bottom
-            if x1 - x0 > 2 * size or rect.top - lower > 2 * size:
-                # vertical writing (an Identity-V font): PDFium's loose box spans the font's
-                # unscaled size; pdfminer boxes the glyph from its origin
-                c.FPDFText_GetCharOrigin(raw, i, origin_x, origin_y)
-                x0, x1, lower = origin_x.value, origin_x.value + size, origin_y.value
-            char_top = top - (lower + size)
-            out.append({"text": text, "x0": x0 - left, "x1": x1 - left, "top": char_top,
-                        "bottom": char_top + size, "doctop": char_top, "upright": True,
-                        "width": x1 - x0, "height": size, "object_type": "char"})
+        chars = _chars(calls, calls.handle(textpage.raw), left, top)
     finally:
         textpage.close()
+    return PdfiumPage(chars, _edges(calls, page_handle, left, top), (0.0, 0.0, right - left, height))
+
+
+class _Handle(ctypes.c_void_p):
+    """A PDFium handle (page, text page, object, segment) as the calls below take and
+    return it: a ``c_void_p`` subclass, which ctypes returns as it is and passes as it is."""
+
+
+class _Calls:
+    """The PDFium functions the fast path calls per character, per page object and per path
+    segment, declared for speed: same functions, same library, same calling convention (each
+    is made from pypdfium2's own function-pointer class), but handles pass as :class:`_Handle`
+    and out-parameters as ctypes arrays, with no argument types declared — every argument is
+    a handle, an array or an ``int`` index, which ctypes passes as they are — so that no
+    pointer object is made and converted for each of a page's thousands of calls (a third of
+    the reader's time went there).  Each array an out-parameter points to is read with one
+    ``struct`` call.
+    """
+
+    def __init__(self):
+        import struct
+
+        import pypdfium2.raw as c
+
+        self.c = c
+        i, d, h = ctypes.c_int, ctypes.c_double, _Handle
+        self.count_chars = self._untyped(c.FPDFText_CountChars, i)
+        self.get_text = self._untyped(c.FPDFText_GetText, i)  # (textpage, start, count, ushort[])
+        self.get_unicode = self._untyped(c.FPDFText_GetUnicode, ctypes.c_uint)
+        self.is_generated = self._untyped(c.FPDFText_IsGenerated, i)
+        self.char_box = self._untyped(c.FPDFText_GetLooseCharBox, i)  # FS_RECTF: float[4]
+        self.char_matrix = self._untyped(c.FPDFText_GetMatrix, i)  # FS_MATRIX: float[6]
+        self.font_size = self._untyped(c.FPDFText_GetFontSize, d)
+        self.char_origin = self._untyped(c.FPDFText_GetCharOrigin, i)  # double[1], double[1]
+        self.count_objects = self._untyped(c.FPDFPage_CountObjects, i)
+        self.get_object = self._untyped(c.FPDFPage_GetObject, h)
+        self.object_type = self._untyped(c.FPDFPageObj_GetType, i)
+        self.object_matrix = self._untyped(c.FPDFPageObj_GetMatrix, i)  # float[6]
+        self.count_form_objects = self._untyped(c.FPDFFormObj_CountObjects, i)
+        # its index is an unsigned long: declared, as an int is not one
+        self.get_form_object = self._untyped(c.FPDFFormObj_GetObject, h)
+        self.get_form_object.argtypes = (ctypes.c_void_p, ctypes.c_ulong)
+        self.draw_mode = self._untyped(c.FPDFPath_GetDrawMode, i)  # int[1], int[1]
+        self.count_segments = self._untyped(c.FPDFPath_CountSegments, i)
+        self.get_segment = self._untyped(c.FPDFPath_GetPathSegment, h)
+        self.segment_point = self._untyped(c.FPDFPathSegment_GetPoint, i)  # float[1], float[1]
+        self.segment_type = self._untyped(c.FPDFPathSegment_GetType, i)
+        self.segment_close = self._untyped(c.FPDFPathSegment_GetClose, i)
+        self.four_floats = struct.Struct("4f")
+        self.six_floats = struct.Struct("6f")
+
+    @staticmethod
+    def _untyped(function, restype):
+        untyped = type(function)(ctypes.cast(function, ctypes.c_void_p).value)
+        untyped.restype = restype
+        return untyped
+
+    @staticmethod
+    def handle(pointer) -> _Handle:
+        """A pypdfium2 pointer (``page.raw``, ``textpage.raw``) as a :class:`_Handle`."""
+        return _Handle(ctypes.cast(pointer, ctypes.c_void_p).value)
+
+
+@functools.lru_cache(maxsize=1)
+def _calls() -> _Calls:
+    return _Calls()
+
+
+def _chars(calls: _Calls, textpage: _Handle, left: float, top: float) -> list[tuple]:
+    """Every character the PDF prints (not those PDFium generates for spaces and line ends),
+    boxed as pdfminer boxes it: advance width across, font size high from the descent."""
+    out: list[tuple] = []
+    append = out.append
+    count = calls.count_chars(textpage)
+    if count <= 0:
+        return out
+    buffer = (ctypes.c_ushort * (count + 1))()
+    written = calls.get_text(textpage, 0, count, buffer)
+    units = bytes(buffer)[: max(written - 1, 0) * 2].decode("utf-16-le", errors="replace")
+    if len(units) != count:  # characters outside the BMP: one call per character instead
+        # (a code point that is a lone surrogate half has no mapping: skipped, as "\x00")
+        units = "".join(chr(code) if (code := calls.get_unicode(textpage, i)) < 0x110000
+                        and not 0xD800 <= code <= 0xDFFF else "\x00" if code < 0x110000 else "\ufffd"
+                        for i in range(count))
+    rect = (ctypes.c_float * 4)()  # FS_RECTF: left, top, right, bottom
+    matrix = (ctypes.c_float * 6)()  # FS_MATRIX: a, b, c, d, e, f
+    origin_x, origin_y = (ctypes.c_double * 1)(), (ctypes.c_double * 1)()
+    read_rect, read_matrix = calls.four_floats.unpack_from, calls.six_floats.unpack_from
+    get_box, get_matrix, get_size, is_generated = calls.char_box, calls.char_matrix, calls.font_size, calls.is_generated
+    skipped = frozenset("\r\n\ufffe\uffff\x00")
+    for i, text in enumerate(units):
+        if text in skipped:
+            continue  # a line end, a character with no mapping (no surrogate is left in units)
+        if text == " " and is_generated(textpage, i) == 1:
+            continue  # a space PDFium made up between words
+        if not get_box(textpage, i, rect):
+            continue
+        size = get_size(textpage, i)
+        if get_matrix(textpage, i, matrix):
+            _, _, c, d, _, _ = read_matrix(matrix)
+            size *= (c * c + d * d) ** 0.5
+        x0, upper, x1, lower = read_rect(rect)
+        if size <= 0:
+            size = upper - lower
+        if x1 - x0 > 2 * size or upper - lower > 2 * size:
+            # vertical writing (an Identity-V font): PDFium's loose box spans the font's
+            # unscaled size; pdfminer boxes the glyph from its origin
+            calls.char_origin(textpage, i, origin_x, origin_y)
+            x0, x1, lower = origin_x[0], origin_x[0] + size, origin_y[0]
+        char_top = top - (lower + size)
+        append((text, x0 - left, x1 - left, char_top, char_top + size))
     return out
 
 
@@ -542,67 +849,72 @@ def _multiply(m, n):
     return (a * A + b * C, a * B + b * D, c_ * A + d * C, c_ * B + d * D, e * A + f * C + E, e * B + f * D + F)
 
 
-def _path_objects(page, c, depth_limit: int = 8):
-    """(matrix to page space, object) of every path object, inside form XObjects too."""
-    raw = page.raw
-    stack = [((1.0, 0.0, 0.0, 1.0, 0.0, 0.0), [c.FPDFPage_GetObject(raw, i) for i in range(c.FPDFPage_CountObjects(raw))], 0)]
-    matrix = c.FS_MATRIX()
+IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+
+def _path_objects(calls: _Calls, page: _Handle, depth_limit: int = 8):
+    """(matrix to page space, object handle) of every path object, inside form XObjects too."""
+    c = calls.c
+    get_object, get_type, get_form_object = calls.get_object, calls.object_type, calls.get_form_object
+    stack = [(IDENTITY, [get_object(page, i) for i in range(calls.count_objects(page))], 0)]
+    matrix = (ctypes.c_float * 6)()
     path, form = c.FPDF_PAGEOBJ_PATH, c.FPDF_PAGEOBJ_FORM
     while stack:
         outer, objects, depth = stack.pop()
         for obj in objects:
-            kind = c.FPDFPageObj_GetType(obj)
+            kind = get_type(obj)
             if kind == path:
                 yield outer, obj
             elif kind == form and depth < depth_limit:
-                if not c.FPDFPageObj_GetMatrix(obj, matrix):
+                if not calls.object_matrix(obj, matrix):
                     continue
-                inner = _multiply((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), outer)
-                children = [c.FPDFFormObj_GetObject(obj, i) for i in range(c.FPDFFormObj_CountObjects(obj))]
+                inner = _multiply(calls.six_floats.unpack_from(matrix), outer)
+                children = [get_form_object(obj, i) for i in range(calls.count_form_objects(obj))]
                 stack.append((inner, children, depth + 1))
 
 
-class _PathReader:
-    """The straight, axis-parallel edges of path objects, as pdfplumber makes them from
-    pdfminer's lines, rectangles and polylines (one per sub-path, painted in any colour)."""
-
-    def __init__(self, c, left: float, top: float, height: float):
-        self.c, self.left, self.top, self.height = c, left, top, height
-        self.matrix, self.fill, self.stroke = c.FS_MATRIX(), ctypes.c_int(), ctypes.c_int()
-        self.x, self.y = ctypes.c_float(), ctypes.c_float()
-
-    def edges(self, obj, outer) -> list[dict]:
-        c, matrix, x, y = self.c, self.matrix, self.x, self.y
-        if not c.FPDFPageObj_GetMatrix(obj, matrix):
-            return []
-        if c.FPDFPath_GetDrawMode(obj, self.fill, self.stroke) and not self.fill.value and not self.stroke.value:
-            return []  # a clipping path or an unpainted one: pdfminer makes nothing of it either
-        a, b, c_, d, e, f = _multiply((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), outer)
-        get_segment, get_point, get_type, get_close = (c.FPDFPath_GetPathSegment, c.FPDFPathSegment_GetPoint,
-                                                       c.FPDFPathSegment_GetType, c.FPDFPathSegment_GetClose)
-        moveto, bezier = c.FPDF_SEGMENT_MOVETO, c.FPDF_SEGMENT_BEZIERTO
-        subpaths: list[list] = []  # [points, curved, closed]
-        for i in range(c.FPDFPath_CountSegments(obj)):
+def _edges(calls: _Calls, page: _Handle, left: float, top: float) -> list[tuple]:
+    """The straight, axis-parallel edges of the page's path objects, as pdfplumber makes them
+    from pdfminer's lines, rectangles and polylines (one per sub-path, painted in any colour):
+    edge tuples (orientation, x0, top, x1, bottom, length)."""
+    c = calls.c
+    matrix, fill, stroke = (ctypes.c_float * 6)(), (ctypes.c_int * 1)(), (ctypes.c_int * 1)()
+    x, y = (ctypes.c_float * 1)(), (ctypes.c_float * 1)()
+    read_matrix = calls.six_floats.unpack_from
+    get_matrix, get_mode, count_segments = calls.object_matrix, calls.draw_mode, calls.count_segments
+    get_segment, get_point, get_type, get_close = (calls.get_segment, calls.segment_point, calls.segment_type,
+                                                   calls.segment_close)
+    moveto, bezier = c.FPDF_SEGMENT_MOVETO, c.FPDF_SEGMENT_BEZIERTO
+    out: list[tuple] = []
+    append = out.append
+    for outer, obj in _path_objects(calls, page):
+        if not get_matrix(obj, matrix):
+            continue
+        if get_mode(obj, fill, stroke) and not fill[0] and not stroke[0]:
+            continue  # a clipping path or an unpainted one: pdfminer makes nothing of it either
+        own = read_matrix(matrix)
+        a, b, c_, d, e, f = own if outer == IDENTITY else _multiply(own, outer)
+        subpaths: list[list] = []  # [points, segments, curved]
+        for i in range(count_segments(obj)):
             segment = get_segment(obj, i)
             if not get_point(segment, x, y):
                 continue
-            px, py = x.value, y.value
-            point = (a * px + c_ * py + e, b * px + d * py + f)
+            px, py = x[0], y[0]
+            xy = (a * px + c_ * py + e, b * px + d * py + f)
             kind = get_type(segment)
             if kind == moveto or not subpaths:
-                subpaths.append([[point], False, False])
+                subpaths.append([[xy], [segment], False])
             else:
-                subpaths[-1][0].append(point)
+                subpaths[-1][0].append(xy)
+                subpaths[-1][1].append(segment)
                 if kind == bezier:
-                    subpaths[-1][1] = True
-            if get_close(segment):
-                subpaths[-1][2] = True
-        out: list[dict] = []
-        left, top, height = self.left, self.top, self.height
-        for points, curved, closed in subpaths:
+                    subpaths[-1][2] = True
+        for points, segments, curved in subpaths:
             if len(points) < 2 or curved:
                 continue
-            if closed and points[0] != points[-1]:
+            # a closed sub-path ends where it began (a rectangle's fourth side); the close
+            # flags are read only when it matters, for a sub-path that does not
+            if points[0] != points[-1] and any(get_close(segment) for segment in segments):
                 points.append(points[0])
             for (x0, y0), (x1, y1) in zip(points, points[1:]):
                 horizontal, vertical = abs(y0 - y1) < 1e-6, abs(x0 - x1) < 1e-6
@@ -610,8 +922,8 @@ class _PathReader:
                     continue  # a point, or a slanted segment
                 lo_x, hi_x = (x0 - left, x1 - left) if x0 <= x1 else (x1 - left, x0 - left)
                 edge_top, edge_bottom = (top - y0, top - y1) if y0 >= y1 else (top - y1, top - y0)
-                out.append({"object_type": "line", "x0": lo_x, "x1": hi_x, "top": edge_top, "bottom": edge_bottom,
-                            "doctop": edge_top, "y0": height - edge_bottom, "y1": height - edge_top,
-                            "width": hi_x - lo_x, "height": edge_bottom - edge_top,
-                            "orientation": "h" if horizontal else "v"})
-        return out
+                if horizontal:
+                    append(("h", lo_x, edge_top, hi_x, edge_bottom, hi_x - lo_x))
+                else:
+                    append(("v", lo_x, edge_top, hi_x, edge_bottom, edge_bottom - edge_top))
+    return out
