@@ -35,7 +35,7 @@ def fails(findings: pd.DataFrame, rule: str) -> pd.DataFrame:
 def test_every_rule_of_the_domain_catalogue_is_implemented():
     assert [r.id for r in RULES] == ["T3-BALANCE", "T3-OUTCOMES", "T3-ROWSUM", "T4-SUM", "INT", "T2-STOCK",
                                      "T2-FEE-UNIT", "T2-REG-AUTH", "X-CARRY", "X-STOCK", "X-TEMPLATE", "X-YOY",
-                                     "TX-COUNTS", "TX-FEE", "S-SECTIONS", "S-COPY"]
+                                     "TX-COUNTS", "TX-FEE", "S-SECTIONS", "S-COPY", "X-VERSION"]
     table = catalogue()
     assert set(table["severity"]) == {"error", "warning", "info"}
     assert table["title"].str.len().min() > 4

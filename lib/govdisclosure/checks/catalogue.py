@@ -79,6 +79,9 @@ RULES: tuple[Rule, ...] = (
          "warning", BOTH, "sections", {}),
     Rule("S-COPY", "内容与上一年度雷同", "第五部分（或全文）与同一机关上一年度报告几乎相同（相似度 ≥ 0.9）",
          "info", BOTH, "copy", dict(threshold=0.9)),
+    Rule("X-VERSION", "同一年度报告的不同版本数字不一致",
+         "同一机关同一年度的各个文件（转载、重新发布的版本）表二、表三、表四同一单元格的数字相同",
+         "warning", BOTH, "versions", {}),
 )
 
 RULE = {r.id: r for r in RULES}

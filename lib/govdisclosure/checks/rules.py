@@ -21,6 +21,7 @@ from ..template import (SECTIONS, T2_COLUMN_DEFS, T2_ROW, T3_COLUMNS, T3_ROW, T4
 from .catalogue import Rule
 from .frame import BLANK, DASH, MISSING, NUMBER, STATES, TEXT, Corpus, Cube
 from .narrative import claim_rows, fee_statement
+from .versions import versions
 
 EPS = 1e-6
 COLUMN_LABEL = {"t3": {c.key: c.label for c in T3_COLUMNS}, "t4": {c.key: c.label for c in T4_COLUMNS}}
@@ -469,6 +470,6 @@ KINDS: dict[str, Callable[..., list[dict]]] = {
     "identity": identity, "integer": integer, "inequality": inequality, "fee_unit": fee_unit,
     "regulation_authority": regulation_authority, "carry_over": carry_over, "stock": stock,
     "template_year": template_year, "year_on_year": year_on_year, "text_counts": text_counts,
-    "text_fee": text_fee, "sections": sections, "copy": copy,
+    "text_fee": text_fee, "sections": sections, "copy": copy, "versions": versions,
 }
 CROSS_YEAR = {"carry_over", "stock", "year_on_year", "copy"}

@@ -250,8 +250,8 @@ def parse_page(text: str, path: str) -> tuple[etree._Element, list[str]]:
                 root = etree.fromstring(_flatten(text), _DEEP_PARSER)
                 if _too_deep(_DEEP_PARSER):
                     raise ReportReadError(path, f"an HTML page nested at most {_DEEPEST} levels deep",
-                                          f"markup nested deeper than that even without its layout elements "
-                                          f"(tables inside tables?)", "libxml2 cannot read deeper markup")
+                                          "markup nested deeper than that even without its layout elements "
+                                          "(tables inside tables?)", "libxml2 cannot read deeper markup")
                 notes.append(f"HTML nested more than {_DEEPEST} levels deep: read after removing its layout "
                              "elements (div, span, font …) and its hidden parts")
     except (etree.ParserError, ValueError) as exc:
