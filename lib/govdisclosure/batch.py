@@ -330,7 +330,10 @@ def build_corpus(files: Sequence[Path], runner, *, progress: bool = True) -> dic
             bar.update(len(chunk))
             failed = sum(f["status"] in BAD for p in parts for f in p["files"]) + len(lost)
             bar.set_postfix_str(f"无法读取或失败 {failed}")
-    return merge_parts(parts, lost)
+    corpus = merge_parts(parts, lost)
+    order = {str(p): i for i, p in enumerate(files)}
+    corpus["files"].sort(key=lambda f: order.get(f["file"], len(order)))  # as found, not as finished
+    return corpus
 
 
 def merge_parts(parts: list[dict], extra_files: list[dict] = ()) -> dict:

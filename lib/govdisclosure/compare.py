@@ -2,8 +2,8 @@
 
 A corpus is a folder of report files (parsed here) or the output folder of
 ``govdisclosure batch`` (its ``corpus/*.parquet`` are read, nothing is parsed again).  One
-report per agency-year is kept: of two renderings of the same report (crawler text and the
-HTML page) the one with fewer ambiguous cells.
+report per agency-year is kept: of several files of an agency-year (crawler text and the HTML
+page, a republished version) its primary (:mod:`.checks.versions`).
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from . import charts
 from .agencies import agency_key
 from .checks import check
 from .checks.catalogue import RULES
+from .checks.frame import build_corpus
+from .checks.versions import primaries
 from .errors import GovDisclosureError
 from .measures import MEASURE, MIN_CASES, measures_table
 from .notebook import Html, esc
@@ -70,6 +72,7 @@ class CorpusView:
                 except GovDisclosureError:
                     continue
             reports = report_rows(loaded)
+            reports["primary"] = primaries(build_corpus(loaded)) if loaded else []
             findings = check(loaded)
             measures = measures_table(loaded)
         else:
@@ -80,7 +83,10 @@ class CorpusView:
             keep = keep[keep["year"].isin(wanted_years)]
         if wanted:
             keep = keep[keep["agency"].fillna("").map(lambda a: any(w in a for w in wanted))]
-        best = keep.sort_values(["ambiguous", "source"]).drop_duplicates(["agency_key", "year"])
+        if "primary" not in keep.columns:  # a batch output of an earlier version
+            keep = keep.assign(primary=~keep.sort_values(["ambiguous", "source"])
+                               .duplicated(["agency_key", "year"]).reindex(keep.index))
+        best = keep[keep["primary"].astype(bool)]  # one rendering per agency-year (checks.versions)
         dropped = len(keep) - len(best)
         sources = set(best["source"])
         return cls(best.sort_values(["agency_key", "year"]).reset_index(drop=True),

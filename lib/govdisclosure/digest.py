@@ -115,7 +115,7 @@ def _tables(reports: list[Report], outcomes: list[Outcome]) -> dict:
     findings = check(reports, rules=WITHIN_REPORT_RULES) if reports else pd.DataFrame(columns=FINDING_COLUMNS)
     if len(findings):
         findings["agency"] = findings["source"].map(shown)
-    rows = [row for r in reports for row in measure_rows(r)]
+    rows = [row for r in reports if r.template != PRE_2019 for row in measure_rows(r)]  # no table: no measure
     measures = pd.DataFrame(rows)
     if rows:
         measures["agency"] = measures["source"].map(shown)
