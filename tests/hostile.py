@@ -124,3 +124,80 @@ def odd_folder(folder: Path) -> dict[str, Path]:
     paths["hidden"].write_bytes(seed)
     paths["meta"].write_text("{}", encoding="utf-8")
     return paths
+
+
+# --------------------------------------------------------------------------- encrypted PDFs
+
+_PAD = bytes.fromhex("28BF4E5E4E758A4164004E56FFFA01082E2E00B6D0683E802F0CA9FE6453697A")
+
+
+def _rc4(key: bytes, data: bytes) -> bytes:
+    box = list(range(256))
+    j = 0
+    for i in range(256):
+        j = (j + box[i] + key[i % len(key)]) % 256
+        box[i], box[j] = box[j], box[i]
+    out, i, j = bytearray(), 0, 0
+    for byte in data:
+        i = (i + 1) % 256
+        j = (j + box[i]) % 256
+        box[i], box[j] = box[j], box[i]
+        out.append(byte ^ box[(box[i] + box[j]) % 256])
+    return bytes(out)
+
+
+def encrypted_pdf(text: str, user_password: bytes = b"", owner_password: bytes = b"owner") -> bytes:
+    """A one-page PDF saying ``text``, encrypted with the standard security handler (RC4, 40-bit,
+    revision 2; PDF 1.7 §7.6.3): with an empty user password any reader opens it, with one it
+    cannot be read without it."""
+    import hashlib
+
+    def padded(password: bytes) -> bytes:
+        return (password + _PAD)[:32]
+
+    file_id = hashlib.md5(b"govdisclosure test").digest()
+    owner = _rc4(hashlib.md5(padded(owner_password)).digest()[:5], padded(user_password))
+    permissions = -4
+    key = hashlib.md5(padded(user_password) + owner + permissions.to_bytes(4, "little", signed=True)
+                      + file_id).digest()[:5]
+    user = _rc4(key, _PAD)
+
+    def crypt(number: int, data: bytes) -> bytes:
+        return _rc4(hashlib.md5(key + number.to_bytes(3, "little") + b"\0\0").digest()[:10], data)
+
+    content = b"BT /F1 12 Tf 20 280 Td (" + text.encode("latin-1") + b") Tj ET"
+    stream = crypt(4, content)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 300] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Filter /Standard /V 1 /R 2 /O <" + owner.hex().encode() + b"> /U <" + user.hex().encode()
+        + b"> /P %d >>" % permissions,
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += (b"trailer\n<< /Size %d /Root 1 0 R /Encrypt 6 0 R /ID [<%s> <%s>] >>\nstartxref\n%d\n%%%%EOF\n"
+            % (len(objects) + 1, file_id.hex().encode(), file_id.hex().encode(), xref))
+    return bytes(out)
+
+
+# --------------------------------------------------------------------------- a file that kills its reader
+
+def digest_or_die(paths: list[str]) -> dict:
+    """:func:`govdisclosure.digest.digest_files`, except that a file named ``kill-me*`` kills the
+    worker process reading it (as a crash in C or the out-of-memory killer would), every time."""
+    from govdisclosure.digest import digest_files
+
+    if any(Path(p).name.startswith("kill-me") for p in paths):
+        os._exit(9)
+    return digest_files(paths)

@@ -185,8 +185,6 @@ def test_fallback_names(agency, year, shown):
 # --------------------------------------------------------------------------- versions
 
 def test_the_primary_is_the_most_completely_read_then_the_latest_published(tmp_path, monkeypatch):
-    from govdisclosure.checks.frame import AMBIGUOUS  # noqa: F401  (the state the rule counts)
-
     def damaged(report):
         cell = next(c for c in report.cell_list if c.table == "t3")
         cell.state, cell.value = "ambiguous", None

@@ -139,29 +139,27 @@ class LocalRunner:
 
 
 def _stop(pool: ProcessPoolExecutor | None, timeout: float = 30) -> None:
-    """Stop ``pool``'s running workers too, and wait until they and its manager thread are gone.
+    """Stop ``pool`` now, its running workers too, and wait until they and its manager thread
+    are gone; what was in flight fails with ``BrokenProcessPool``.
 
-    Leaving them would hang the exit: a pool with max_tasks_per_child whose owner is gone starts
-    no replacement worker, so a call already queued never runs and the interpreter's exit
-    handler waits for it for ever.  A killed worker makes the pool "broken": its manager then
-    fails what is left and ends.  (shutdown() forgets the processes: take the live table first.)
+    The workers are killed first: the pool's manager thread then finds it broken, fails what is
+    left, ends its remaining workers (also one it just started) and ends itself; only then is
+    the pool shut down (shutting it down first would pull its process table from under that
+    thread).  Leaving the workers would hang the exit: a pool with max_tasks_per_child whose
+    owner is gone starts no replacement worker, so a call already queued never runs and the
+    interpreter's exit handler waits for it for ever.
     """
     if pool is None:
         return None
-    processes = getattr(pool, "_processes", None) or {}
     manager = getattr(pool, "_executor_manager_thread", None)
-    pool.shutdown(wait=False, cancel_futures=True)
-    deadline = time.monotonic() + timeout
-    while True:
-        for process in list(processes.copy().values()):  # the manager changes it meanwhile
-            process.terminate()
-            process.join(1)
-            if process.is_alive():
-                process.kill()
-                process.join()
-        if manager is None or not manager.is_alive() or time.monotonic() > deadline:
-            break
-        manager.join(0.1)
+    processes = list((getattr(pool, "_processes", None) or {}).copy().values())
+    for process in processes:
+        process.kill()
+    if manager is not None and processes:
+        manager.join(timeout)
+    pool.shutdown(wait=manager is None or not manager.is_alive(), cancel_futures=True)
+    for process in processes:
+        process.join(5)
     return None
 
 
@@ -264,6 +262,13 @@ def schedule(items: list, submit: Callable[[object], Future], *, limit: int, sec
     retry: list = []
     pending: dict = {}  # future -> (item, deadline)
 
+    def launch(item) -> Future:
+        try:
+            return submit(item)
+        except BrokenProcessPool:  # a worker died since the last result: the pool refuses work
+            restart()
+            return submit(item)
+
     def drain() -> Iterator[tuple[object, object]]:
         """After the pool broke or was stopped: everything in flight is done or lost with it."""
         for future in list(pending):
@@ -277,7 +282,7 @@ def schedule(items: list, submit: Callable[[object], Future], *, limit: int, sec
     while queue or pending:
         while queue and len(pending) < limit:
             item = queue.popleft()
-            pending[submit(item)] = (item, time.monotonic() + seconds(item))
+            pending[launch(item)] = (item, time.monotonic() + seconds(item))
         soonest = min(d for _, d in pending.values())
         done, _ = wait_first(list(pending), timeout=max(0.1, soonest - time.monotonic()) if deadlines else None)
         if not done:
@@ -297,7 +302,7 @@ def schedule(items: list, submit: Callable[[object], Future], *, limit: int, sec
             yield from drain()
             restart()
     for item in retry:  # alone: a loss now is this item's own
-        future = submit(item)
+        future = launch(item)
         done, _ = wait_first([future], timeout=seconds(item) if deadlines else None)
         if not done:
             restart()
@@ -741,8 +746,7 @@ class BatchResult:
             return 130
         if self.output_error:
             return 2
-        counts = self.counts
-        if not (counts["report"] + counts["duplicate"] + counts["pre-2019"]):
+        if not len(self.reports):
             return 2
         return 1 if self.failed else 0
 

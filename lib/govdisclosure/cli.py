@@ -197,7 +197,7 @@ def cmd_batch(args: argparse.Namespace, *, exports: bool = True) -> int:
         _err(f"error: {result.output_error}; the outputs of an earlier run are left as they were")
     elif not files:
         _err(f"error: no report file found in {', '.join(args.inputs)}")
-    elif not (counts["report"] + counts["duplicate"] + counts["pre-2019"]) and not result.interrupted:
+    elif not len(result.reports) and not result.interrupted:
         _err("error: no file could be read as a report")
     if result.interrupted:
         _err("interrupted: rerun the same command to resume")

@@ -31,7 +31,7 @@ from .limits import FILE_MEMORY_BYTES, FILE_SECONDS, TimeLimitExceeded, file_lim
 from .measures import MIN_CASES, measure_rows
 from .model import Report
 from .parse import parse_document
-from .readers import read_document
+from .readers import display_path, read_document
 from .names import fallback_agency, known
 from .template import PRE_2019
 
@@ -78,6 +78,9 @@ def read_one(path, *, seconds: float | None = FILE_SECONDS, memory: int | None =
                              "(the limit for one file)" if memory else f"{name}: ran out of memory")
     except Exception as exc:  # a bug of the kit: recorded against this file, the others go on
         return Outcome(name, "failed", seconds=time.perf_counter() - started, error=failure(name, exc))
+    # a file name that is not UTF-8 cannot enter a table (pandas holds text as UTF-8): the report
+    # is known by its name with escapes (readers.display_path)
+    report.source = display_path(report.source)
     status = "pre-2019" if report.template == PRE_2019 else "report"
     return Outcome(name, status, report, seconds=time.perf_counter() - started, published=published)
 

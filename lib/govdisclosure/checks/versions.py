@@ -8,7 +8,8 @@ sets the key regroups them) and the report year; a file whose agency or year is 
 group of its own.  In each group one file is the **primary**, by this rule:
 
 1. the one whose tables were read most completely: the fewest cells ``ambiguous`` (several
-   readings fit) plus cells missing from its template's layout (tables 二, 三, 四);
+   readings fit), missing from its template's layout, or holding text where a number belongs
+   (tables 二, 三, 四; a blank or a dash is a reading, not a loss);
 2. then the latest publication (the 发布时间/发布日期 field or an update date such as
    「（2024-03-02更新）」 near the top; a file without one comes last);
 3. then the file's path, so that the choice never depends on the order files were listed.
@@ -77,7 +78,7 @@ def _layout_mask(cube: Cube, template: str) -> np.ndarray:
 
 
 def unread_cells(corpus: Corpus) -> np.ndarray:
-    """Per report: cells ambiguous plus cells missing from its template's layout."""
+    """Per report: cells ambiguous, and cells of its template's layout missing or holding text."""
     templates = corpus.reports["template"].fillna("").astype(str).to_numpy()
     total = np.zeros(len(corpus.reports), dtype=np.int64)
     for cube in corpus.cubes.values():
@@ -85,7 +86,8 @@ def unread_cells(corpus: Corpus) -> np.ndarray:
         expected = np.stack([masks[t] for t in templates]) if len(templates) else np.zeros((0,) + cube.states.shape[1:])
         expected = expected & cube.applies[:, :, None]
         states = cube.states
-        total += ((states == AMBIGUOUS) | (states == MISSING) & expected.astype(bool)).sum(axis=(1, 2))
+        lost = (states == AMBIGUOUS) | np.isin(states, (MISSING, TEXT)) & expected.astype(bool)
+        total += lost.sum(axis=(1, 2))
     return total
 
 

@@ -33,7 +33,16 @@ def read_pdf(data: bytes, path: str, sha256: str) -> Document:
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
     except (PDFSyntaxError, Exception) as exc:  # pdfminer raises many kinds on broken files
-        raise ReportReadError(path, "a readable PDF", f"a file pdfplumber cannot open ({type(exc).__name__})") from exc
+        cause = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc  # pdfplumber wraps them
+        if type(cause).__name__ == "PDFPasswordIncorrect":
+            raise ReportReadError(path, "a PDF that opens without a password", "a PDF encrypted with a password",
+                                  "ask the publisher for an unprotected copy, or open it with its password "
+                                  "and save it again") from exc
+        if type(cause).__name__ == "PDFEncryptionError":
+            raise ReportReadError(path, "a readable PDF", f"an encryption it cannot undo ({cause})") from exc
+        raise ReportReadError(path, "a readable PDF", f"a file pdfplumber cannot open ({type(cause).__name__})") from exc
+    notes = ["the PDF is encrypted with an empty password: read as any reader opens it"] \
+        if pdf.doc.encryption else []
     with pdf:
         text_chars = 0
         try:
@@ -51,7 +60,7 @@ def read_pdf(data: bytes, path: str, sha256: str) -> Document:
     if text_chars == 0:
         raise ReportReadError(path, "a PDF with a text layer", "pages with no text (a scan?)",
                               "run OCR first (for example ocrmypdf) and read the result")
-    return Document(path, "pdf", lines, sha256, None, {})
+    return Document(path, "pdf", lines, sha256, None, {}, notes=notes)
 
 
 def _read_page(page, page_number: int) -> tuple[list[Line], int]:
