@@ -183,3 +183,28 @@ def test_random_binary_is_not_taken_for_utf16(tmp_path):
     path.write_bytes(bytes(range(256)) * 40)
     with pytest.raises(ReportReadError, match="binary"):
         gd.load_report(path)
+
+
+# --------------------------------------------------------------------------- encrypted PDFs
+
+def test_a_pdf_encrypted_with_a_password_is_refused_saying_so(tmp_path):
+    from hostile import encrypted_pdf
+
+    path = tmp_path / "locked.pdf"
+    path.write_bytes(encrypted_pdf("report text", b"secret"))
+    with pytest.raises(ReportReadError) as caught:
+        read_document(path)
+    assert caught.value.found == "a PDF encrypted with a password"
+
+
+@pytest.mark.parametrize("before", [b"", b"HTTP/1.1 200 OK\r\nContent-Type: application/pdf\r\n\r\n"],
+                         ids=["as-saved", "with-an-http-header-before-it"])
+def test_a_pdf_encrypted_with_an_empty_password_is_read_and_said(tmp_path, before):
+    from hostile import encrypted_pdf
+
+    path = tmp_path / "open.pdf"
+    path.write_bytes(before + encrypted_pdf("report text", b""))
+    doc = read_document(path)
+    assert [line.text for line in doc.lines] == ["report text"]
+    assert any("empty password" in note for note in doc.notes)
+    assert any("before the PDF header were skipped" in note for note in doc.notes) == bool(before)
