@@ -61,6 +61,7 @@ from .model import TIDY_COLUMNS
 from .names import safe_stem, year_text
 from .readers import display_path, scan
 from .render import COMPARE_NOTEBOOK, REPORT_NOTEBOOK, notebook_path
+from .digest import NO_AGENCY_NOTE
 from .template import PRE_2019
 
 PRELOAD = ["govdisclosure.worker"]
@@ -429,7 +430,8 @@ def write_corpus(corpus: dict, out: Path, *, excel: bool = True) -> None:
     reports = corpus["reports"].reset_index(drop=True)
     cells = _cells_with_identity(corpus["cells"], reports)
     tables = {"reports": reports, "cells": cells, "findings": corpus["findings"], "measures": corpus["measures"]}
-    primary = primary_view(dict(corpus, reports=reports, cells=cells))
+    primary = primary_view(dict(corpus, reports=reports, cells=cells.iloc[0:0]))  # the cells are selected below
+    mine = cells["rid"].isin(primary["reports"]["rid"]).to_numpy()  # (one copy of the large table at a time)
     exports = out / "exports"
     with publishing() as publisher:
         parquet = {}
@@ -449,14 +451,13 @@ def write_corpus(corpus: dict, out: Path, *, excel: bool = True) -> None:
                 con.execute("CHECKPOINT")
         finally:
             Path(str(database) + ".wal").unlink(missing_ok=True)
-        shown = primary["cells"]
-        write_table(shown[TIDY_COLUMNS] if len(shown) else pd.DataFrame(columns=TIDY_COLUMNS), exports / "cells.csv",
-                    publisher=publisher)
+        write_table(cells.loc[mine, TIDY_COLUMNS], exports / "cells.csv", publisher=publisher)
         write_table(primary["findings"], exports / "findings.csv", publisher=publisher)
         write_table(primary["measures"], exports / "measures.csv", publisher=publisher)
         if excel:
-            write_excel(primary["reports"], shown, primary["findings"], exports / "corpus.xlsx",
-                        measures=primary["measures"], publisher=publisher)
+            write_excel(primary["reports"], cells.loc[mine, ["rid", "table", "row", "column", "value"]],
+                        primary["findings"], exports / "corpus.xlsx", measures=primary["measures"],
+                        publisher=publisher)
 
 
 def _cells_with_identity(cells: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
@@ -592,7 +593,7 @@ def plan_jobs(reports: pd.DataFrame, out: Path, fail_on: str, notebook: Path) ->
                                          fail_on]).encode()).hexdigest()
         parameters = dict(source=str(Path(row.source).resolve()), agency=None, year=None,
                           context=str(context.resolve()), fail_on=fail_on)
-        if row.note and "机关名称未识别" in row.note:
+        if isinstance(row.note, str) and NO_AGENCY_NOTE in row.note:
             parameters["agency"] = row.agency  # the fallback (the file's name), as in every output
         if versions:
             parameters["versions"] = versions  # the other versions of this agency-year, to be listed
@@ -842,7 +843,7 @@ def _run(inputs, out: Path, *, workers, scheduler, fail_on, render, compare, exc
     summary = run_summary(corpus, results, out, shown, interrupted=interrupted)
     try:
         write_table(summary, out / "run_summary.csv")
-        write_index(out, corpus, summary)
+        write_index(out, corpus, summary, shown)
     except Exception as exc:
         output_error = output_error or f"the run summary could not be written into {out}: {_os_reason(exc)}"
         remove_leftovers(out)
@@ -930,12 +931,14 @@ STATUS_WORDS = {"report": "已生成", "duplicate": "重复版本（见主版本
                 "not a report": "不是年报", "unreadable": "无法读取", "failed": "失败", "interrupted": "中断"}
 
 
-def write_index(out: Path, corpus: dict, summary: pd.DataFrame) -> Path:
-    """``OUT/index.html``: every file with its class, finding counts and report link."""
+def write_index(out: Path, corpus: dict, summary: pd.DataFrame, shown: dict[str, str] | None = None) -> Path:
+    """``OUT/index.html``: every file with its class, finding counts and report link.  ``shown``:
+    the name shown for a file read under another path (see :func:`input_paths`)."""
     findings = corpus["findings"]
     fails = findings[findings["status"] == "fail"] if len(findings) else findings
     counts = fails.groupby(["source", "severity"]).size().unstack(fill_value=0) if len(fails) else pd.DataFrame()
-    sources = {display_path(s): s for s in corpus["reports"]["source"]} if len(corpus["reports"]) else {}
+    sources = {(shown or {}).get(s, display_path(s)): s for s in corpus["reports"]["source"]} \
+        if len(corpus["reports"]) else {}
     rows = []
     order = summary.assign(_y=summary["year"].astype("Float64"))
     for r in order.sort_values(["agency", "_y", "file"], na_position="last").itertuples():

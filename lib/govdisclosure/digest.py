@@ -30,9 +30,9 @@ from .errors import NotAReportError, ReportReadError
 from .limits import FILE_MEMORY_BYTES, FILE_SECONDS, TimeLimitExceeded, file_limits
 from .measures import MIN_CASES, measure_rows
 from .model import Report
+from .names import fallback_agency, known
 from .parse import parse_document
 from .readers import display_path, read_document
-from .names import fallback_agency, known
 from .template import PRE_2019
 
 CROSS_YEAR_RULES = ("X-CARRY", "X-STOCK", "X-YOY", "S-COPY", "X-VERSION")

@@ -153,7 +153,9 @@ def defuse_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _risky(column: pd.Series) -> pd.Series:
-    text = column.where(column.map(type) == str)
+    # string columns are tested as they are (vectorised); mixed object columns by their strings
+    text = column if pd.api.types.is_string_dtype(column.dtype) and column.dtype != object else \
+        column.where(column.map(type) == str)
     starts = text.str.startswith(FORMULA_START).fillna(False).astype(bool)
     if not starts.any():
         return starts

@@ -176,7 +176,9 @@ def _read_bytes(path: str | Path, name: str) -> bytes:
         # O_NONBLOCK: should the file have become a FIFO since, opening it does not block
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         with os.fdopen(fd, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+            data = handle.read(info.st_size + 1)  # (a buffer of the file's size, not of the limit)
+            if len(data) > info.st_size:  # it grew since: read on, up to the limit
+                data += handle.read(MAX_FILE_BYTES + 1 - len(data))
     except OSError as exc:
         raise ReportReadError(name, "a readable report file", f"an OS error: {exc.strerror}") from None
     if len(data) > MAX_FILE_BYTES:
