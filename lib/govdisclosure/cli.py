@@ -61,14 +61,6 @@ def say_trouble(outcome: Outcome) -> None:
         _err(f"{prefix}: {display_path(outcome.error)}")
 
 
-def _shown_sources(frame: pd.DataFrame) -> pd.DataFrame:
-    """``source`` as valid UTF-8 (file names that are not) for the output tables."""
-    if len(frame) and "source" in frame.columns:
-        frame = frame.copy()
-        frame["source"] = frame["source"].map(display_path)
-    return frame
-
-
 def _write_or_say(frame: pd.DataFrame, out: Path) -> bool:
     try:
         write_table(frame, out)
@@ -101,7 +93,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
         _err(f"{where} ({report.template} template), {len(report.cell_list)} cells"
              + (f", {ambiguous} ambiguous" if ambiguous else "") + (f", missing {missing}" if missing else ""))
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=TIDY_COLUMNS)
-    if not _write_or_say(_shown_sources(table), out):
+    if not _write_or_say(table, out):
         return EXIT_UNREADABLE
     others = sum(o.status == "not a report" for o in outcomes)
     _err(f"wrote {len(table)} cells of {len(frames)} report(s) to {out}"
@@ -151,7 +143,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     findings["agency"] = [fallback_agency(a, s) for a, s in zip(findings["agency"], findings["source"])]
     print_findings(findings, read)
     if args.output:
-        if not _write_or_say(_shown_sources(findings), Path(args.output)):
+        if not _write_or_say(findings, Path(args.output)):
             return EXIT_UNREADABLE
         _err(f"wrote {len(findings)} finding(s) to {args.output}")
     if bad:
