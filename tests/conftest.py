@@ -17,6 +17,16 @@ def corpus_ids() -> list[str]:
     return sorted(p.name for p in CORPUS.iterdir() if (p / "truth.json").exists())
 
 
+def is_pre_2019(corpus_id: str) -> bool:
+    """A report from before the national template (no template table is read from it)."""
+    return meta_of(corpus_id)["template"] == "pre-2019"
+
+
+def corpus_params() -> list:
+    """``corpus_ids()`` as test parameters."""
+    return list(corpus_ids())
+
+
 def source_of(corpus_id: str) -> Path:
     return next((CORPUS / corpus_id).glob("source.*"))
 

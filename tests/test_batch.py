@@ -105,11 +105,12 @@ def test_mixed_folder_renders_good_reports_and_records_failures(mixed):
     out, folder = mixed["first"], mixed["folder"]
     assert mixed["code"] == 1, mixed["stderr"]
     summary = read_summary(out).set_index("file")
-    assert list(summary.columns) == ["agency", "year", "status", "seconds", "error", "html"]
+    assert list(summary.columns) == ["status", "agency", "year", "template", "rendered", "seconds", "error", "note",
+                                     "html"]
 
     for name, (_, agencies) in GOOD.items():
         row = summary.loc[str(folder / name)]
-        assert row["status"] == "ok", row.to_dict()
+        assert (row["status"], row["rendered"]) == ("report", "new"), row.to_dict()
         assert row["agency"] in agencies
         assert row["year"] == name.split("_")[-1].split(".")[0]  # "2024", not "2024.0"
         html = out / row["html"]
@@ -119,25 +120,25 @@ def test_mixed_folder_renders_good_reports_and_records_failures(mixed):
         assert row["agency"] in text
     assert len(list((out / "reports").glob("*.html"))) == 4
     assert (out / "compare.html").exists()
-    assert summary.loc["(comparison)", "status"] == "ok"
+    assert (summary.loc["(comparison)", "status"], summary.loc["(comparison)", "rendered"]) == ("report", "new")
 
     broken, nav = summary.loc[str(folder / "broken.pdf")], summary.loc[str(folder / "nav.html")]
     assert broken["status"] == "unreadable" and broken["html"] == ""
     assert "PDF" in broken["error"]
-    assert nav["status"] == "unreadable" and nav["html"] == ""
+    assert nav["status"] == "not a report" and nav["html"] == ""
     assert "no template table" in nav["error"] and "navigation page" in nav["error"]
 
-    # stderr names each failed file with its reason, then the totals
+    # stderr names each unreadable or failed file with its reason, then the totals by class
     lines = mixed["stderr"].splitlines()
     assert any(line.startswith(f"unreadable: {folder / 'broken.pdf'}") and "PDF" in line for line in lines)
-    assert any(line.startswith(f"unreadable: {folder / 'nav.html'}") and "no template table" in line
-               for line in lines)
-    assert "6 file(s): 4 report(s) rendered, 0 unchanged" in mixed["stderr"]
+    assert not any("nav.html" in line for line in lines)  # a page that is not a report is no failure
+    assert ("6 file(s): 4 report(s) rendered, 0 unchanged, 1 not a report, 1 unreadable; comparison ok"
+            in mixed["stderr"])
 
-    # the index lists every file: the failures with their reason, the reports with their link
+    # the index lists every file: the others with their class and reason, the reports with their link
     index = (out / "index.html").read_text(encoding="utf-8")
-    for name in ("broken.pdf", "nav.html"):
-        row = re.search(rf"<tr class='unreadable'><td>[^<]*</td><td>{re.escape(name)}</td><td>无法读取</td>.*?</tr>",
+    for name, status, word in (("broken.pdf", "unreadable", "无法读取"), ("nav.html", "not-a-report", "不是年报")):
+        row = re.search(rf"<tr class='{status}'><td>[^<]*</td><td>{re.escape(name)}</td><td>{word}</td>.*?</tr>",
                         index)
         assert row, name
         assert ">nan<" not in row.group(0)
@@ -217,8 +218,9 @@ def test_second_run_does_no_rework_and_a_changed_file_only_its_report(mixed):
     code, err = run_cli("batch", str(folder), "-o", str(out), "--workers", "2", "-q")
     assert code == 1
     summary = read_summary(out).set_index("file")
-    assert {summary.loc[str(folder / name), "status"] for name in GOOD} == {"skipped"}
-    assert summary.loc["(comparison)", "status"] == "skipped"
+    assert {summary.loc[str(folder / name), "status"] for name in GOOD} == {"report"}
+    assert {summary.loc[str(folder / name), "rendered"] for name in GOOD} == {"unchanged"}
+    assert summary.loc["(comparison)", "rendered"] == "unchanged"
     assert "0 report(s) rendered, 4 unchanged" in err
     assert html_mtimes(out) == before
     assert (out / "compare.html").stat().st_mtime_ns == compare_before
@@ -230,9 +232,9 @@ def test_second_run_does_no_rework_and_a_changed_file_only_its_report(mixed):
     code, err = run_cli("batch", str(folder), "-o", str(out), "--workers", "2", "-q")
     assert code == 1
     summary = read_summary(out).set_index("file")
-    statuses = {name: summary.loc[str(folder / name), "status"] for name in GOOD}
-    assert statuses == {"changning_2024.txt": "ok", "pingtan_2023.txt": "skipped", "pingtan_2024.txt": "skipped",
-                        "stcsm_2024.md": "skipped"}
+    statuses = {name: summary.loc[str(folder / name), "rendered"] for name in GOOD}
+    assert statuses == {"changning_2024.txt": "new", "pingtan_2023.txt": "unchanged", "pingtan_2024.txt": "unchanged",
+                        "stcsm_2024.md": "unchanged"}
     after = html_mtimes(out)
     target = Path(summary.loc[str(changed), "html"]).name
     assert after[target] != before[target]
@@ -245,10 +247,10 @@ def test_second_run_does_no_rework_and_a_changed_file_only_its_report(mixed):
     code, err = run_cli("batch", str(folder), "-o", str(out), "--workers", "2", "-q")
     summary = read_summary(out).set_index("file")
     row = summary.loc[str(folder / "pingtan_2024.txt")]
-    assert (row["status"], row["year"]) == ("ok", "2025")
-    assert summary.loc[str(folder / "pingtan_2023.txt"), "status"] == "ok"
-    assert summary.loc[str(folder / "changning_2024.txt"), "status"] == "skipped"
-    assert summary.loc[str(folder / "stcsm_2024.md"), "status"] == "skipped"
+    assert (row["status"], row["rendered"], row["year"]) == ("report", "new", "2025")
+    assert summary.loc[str(folder / "pingtan_2023.txt"), "rendered"] == "new"
+    assert summary.loc[str(folder / "changning_2024.txt"), "rendered"] == "unchanged"
+    assert summary.loc[str(folder / "stcsm_2024.md"), "rendered"] == "unchanged"
     after = html_mtimes(out)
     for name in ("changning_2024.txt", "stcsm_2024.md"):
         html = Path(summary.loc[str(folder / name), "html"]).name
@@ -331,11 +333,11 @@ def test_killed_run_leaves_no_partial_file_and_resumes(eight, tmp_path):
     summary = read_summary(out)
     reports = summary[summary["file"] != "(comparison)"].set_index("file")
     assert len(reports) == len(KILL_SET)
-    assert set(reports["status"]) <= {"ok", "skipped"}
+    assert set(reports["status"]) == {"report"}
     for file, row in reports.iterrows():
         html = out / row["html"]
         assert html.exists() and html.read_text(encoding="utf-8").rstrip().endswith("</html>")
-        assert (row["status"] == "skipped") == (html.stem in finished), (file, row["status"])
+        assert (row["rendered"] == "unchanged") == (html.stem in finished), (file, row["rendered"])
         if html.stem in finished:
             assert html.stat().st_mtime_ns == finished[html.stem]  # not rendered again
     assert (out / "compare.html").exists()
@@ -365,9 +367,9 @@ def test_sigterm_stops_like_ctrl_c(eight, tmp_path):
     summary = read_summary(out)
     summary = summary[summary["file"] != "(comparison)"]  # rendered first, beside the reports
     assert len(summary) == len(KILL_SET)
-    assert set(summary["status"]) <= {"ok", "interrupted"}
+    assert set(summary["status"]) <= {"report", "interrupted"}
     assert "interrupted" in set(summary["status"])
-    assert (summary["status"] == "ok").sum() >= 1
+    assert ((summary["status"] == "report") & (summary["rendered"] == "new")).sum() >= 1
     assert "中断" in (out / "index.html").read_text(encoding="utf-8")
 
 
@@ -478,10 +480,10 @@ def test_dask_cluster_renders_and_writes_corpus(tmp_path, monkeypatch):
     summary = read_summary(out).set_index("file")
     for name in ("pingtan_2023.txt", "pingtan_2024.txt"):
         row = summary.loc[str(folder / name)]
-        assert row["status"] == "ok", row.to_dict()
+        assert row["status"] == "report", row.to_dict()
         text = (out / row["html"]).read_text(encoding="utf-8")
         assert text.rstrip().endswith("</html>") and "平潭综合实验区" in text
-    assert summary.loc["(comparison)", "status"] == "ok" and (out / "compare.html").exists()
+    assert summary.loc["(comparison)", "status"] == "report" and (out / "compare.html").exists()
     cells = pd.read_parquet(out / "corpus" / "cells.parquet")
     assert set(cells["source"]) == {str(folder / "pingtan_2023.txt"), str(folder / "pingtan_2024.txt")}
     import duckdb

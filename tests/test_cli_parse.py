@@ -54,8 +54,6 @@ def test_parse_writes_the_tidy_table(tmp_path, capsys, suffix):
 @pytest.mark.parametrize("bad_name,bad_data,reason", [
     pytest.param("noise.bin.txt", b"\x00\x01\x02\xff" * 300, "binary", id="a-binary-file-among-good-ones"),
     pytest.param("empty.txt", b"", "empty", id="an-empty-file-among-good-ones"),
-    pytest.param("list.html", '<html><body><div><a href="/">首页</a></div><p>政务公开</p></body></html>'.encode(),
-                 "no template table", id="a-page-that-is-not-a-report-among-good-ones"),
 ])
 def test_a_bad_file_among_good_ones_is_reported_and_the_good_ones_written(tmp_path, capsys, bad_name,
                                                                          bad_data, reason):
@@ -69,6 +67,20 @@ def test_a_bad_file_among_good_ones_is_reported_and_the_good_ones_written(tmp_pa
     errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
     assert len(errors) == 1
     assert str(bad) in errors[0] and reason in errors[0]
+
+
+def test_a_page_that_is_not_a_report_among_good_ones_is_said_and_is_no_failure(tmp_path, capsys):
+    """A list page or a note beside the reports is one of the classes of a folder, not an error."""
+    page = tmp_path / "list.html"
+    page.write_text('<html><body><div><a href="/">首页</a></div><p>政务公开</p></body></html>', encoding="utf-8")
+    out = tmp_path / "cells.csv"
+    status = main(["parse", str(source_of(SEED)), str(page), "-o", str(out)])
+    assert status == 0
+    assert set(read_output(out)["source"]) == {str(source_of(SEED))}
+    err = capsys.readouterr().err.splitlines()
+    assert [line for line in err if str(page) in line][0].startswith(f"not a report: {page}: expected ")
+    assert not [line for line in err if line.startswith("error:")]
+    assert err[-1].endswith("; 1 file(s) not a report")
 
 
 def test_a_missing_file_among_good_ones_is_reported_and_the_good_ones_written(tmp_path, capsys):

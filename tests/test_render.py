@@ -186,7 +186,8 @@ def test_report_command_writes_index_and_reports(pingtan_runs):
         # both reports balance and their narratives agree with the tables (meta.json)
         assert row["错误"] == "0"
     summary = pingtan_runs["summary_first"]
-    assert list(summary["status"]) == ["ok", "ok"]
+    assert list(summary["status"]) == ["report", "report"]
+    assert list(summary["rendered"]) == ["new", "new"]
     assert sorted(summary["year"]) == [2023, 2024]
     assert sorted(out / h for h in summary["html"]) == reports
 
@@ -211,7 +212,8 @@ def test_report_command_second_run_renders_nothing(pingtan_runs):
     assert now == pingtan_runs["after_first"]  # the same files, not written again
     rows = index_rows(second.index)
     assert [r["状态"] for r in rows] == ["未变化（沿用）"] * 2
-    assert list(second.summary["status"]) == ["skipped", "skipped"]
+    assert list(second.summary["status"]) == ["report", "report"]
+    assert list(second.summary["rendered"]) == ["unchanged", "unchanged"]
     assert set(index_links(out).values()) == {out / "reports" / name for name in now}
 
 

@@ -62,6 +62,8 @@ class Region:
 
 
 def _clean(name: str) -> str:
+    if not isinstance(name, str):  # a name that could not be found (None, or NaN in a table)
+        return ""
     text = unicodedata.normalize("NFKC", name)
     text = re.sub(r"\s+", "", _BRACKETS.sub("", text))
     return re.sub(r"^中华人民共和国(?=.)", "", text)
@@ -75,7 +77,7 @@ def split_region(name: str | None) -> Region:
     "人民政府办公室".  A unit's own name may not contain the words of a department's name
     (局, 委, 办 …), so "莆田市城市管理局" is the city 莆田市 and the tail 城市管理局.
     """
-    text = _clean(name or "")
+    text = _clean(name)
     units: list[tuple[str, str]] = []
     position, first = 0, 0
     while position < len(text) and first < len(_UNITS):

@@ -1,23 +1,35 @@
-"""Process a whole region's reports: corpus, exports, one HTML report per agency-year, index.
+"""Process a whole folder of reports as analysts keep it: corpus, exports, one HTML report per
+agency-year, index.
 
-Stages (each file's failure is recorded, never the batch's end):
+Stages (each file's trouble is recorded against it, never the batch's end):
 
-1. **corpus**: every file is parsed and checked in worker processes (chunks of files); the
-   cross-year rules then run on the whole corpus.  Written to ``OUT/corpus/`` as Parquet and a
-   DuckDB database, and to ``OUT/exports/`` as CSV and Excel;
-2. **reports**: the report notebook runs once per agency-year, each in a fresh process forked
-   from a warm server (see :mod:`.engine`), or on a Dask cluster;
+1. **corpus**: every file is read, classed and checked in worker processes (chunks of files,
+   see :mod:`.digest`); several files of one agency-year are grouped and one is made primary
+   (:mod:`.checks.versions`); the cross-year rules and X-VERSION run on the whole corpus.
+   Written to ``OUT/corpus/`` (Parquet and DuckDB: every file read, with a boolean
+   ``primary``) and ``OUT/exports/`` (CSV and Excel: primaries only);
+2. **reports**: the report notebook runs once per agency-year (its primary), each in a fresh
+   process forked from a warm server (see :mod:`.engine`), or on a Dask cluster;
 3. **comparison and index**: ``OUT/compare.html`` and ``OUT/index.html``;
-4. ``OUT/run_summary.csv``: file, status, seconds, error.
+4. ``OUT/run_summary.csv``: one row per file with its class (``status``: report, duplicate,
+   pre-2019, not a report, unreadable, failed; ``interrupted`` for files an interrupted run did
+   not finish), the error, and its HTML.
 
-A re-run skips reports whose source, context, notebook and package version are unchanged
-(recorded by content hash in ``OUT/.state/``).  Every file is written under a temporary name
-and renamed when complete, so an interrupted run leaves no half-written file; leftovers of a
-killed run are removed when the next run starts.
+Faults: a worker process that dies (killed, out of memory) or passes its deadline loses only
+what it held; that work is run again, alone, after the rest, and only a file that loses its
+worker a second time fails.  Outputs are written under temporary names, checked (row counts)
+and renamed when complete; the corpus files are published together; a full disk leaves the
+outputs of the previous run, never an empty one.  One batch at a time writes into a folder
+(``OUT/.lock``).
+
+A re-run skips reports whose source, context, versions, notebook, fail-on level and package
+code are unchanged (recorded by content hash in ``OUT/.state/``); leftovers of a killed run
+are removed when the next run starts.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -27,26 +39,37 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter, deque
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import pandas as pd
 
 from . import __version__
 from .checks import FINDING_COLUMNS, check_corpus
 from .checks.frame import corpus_from_frames
-from .export import atomic_write, write_table, write_text
+from .checks.versions import primaries, version_keys
+from .errors import GovDisclosureError
+from .export import IncompleteOutput, Publisher, publishing, write_excel_sheets, write_table, write_text
+from .limits import FILE_SECONDS, RENDER_SECONDS, die_with_parent
 from .index import write_index
 from .model import TIDY_COLUMNS
-from .readers import discover
-from .render import COMPARE_NOTEBOOK, REPORT_NOTEBOOK, notebook_path, safe_stem
+from .names import safe_stem, year_text
+from .readers import display_path, scan
+from .render import COMPARE_NOTEBOOK, REPORT_NOTEBOOK, notebook_path
+from .digest import NO_AGENCY_NOTE
+from .template import PRE_2019
 
 PRELOAD = ["govdisclosure.worker"]
 CHUNK = 25
 SEVERITIES = ("error", "warning", "info")
+SUMMARY_COLUMNS = ["file", "status", "agency", "year", "template", "rendered", "seconds", "error", "note", "html"]
+# what counts against the run: every other class is an answer, not a fault
+BAD = ("unreadable", "failed")
 
 
 # --------------------------------------------------------------------------- executors
@@ -57,26 +80,38 @@ def _forkserver():
     return context
 
 
+def _init_parse_worker() -> None:
+    die_with_parent()
+    import govdisclosure.digest  # noqa: F401
+
+
+def _init_render_worker() -> None:
+    die_with_parent()
+
+
 class LocalRunner:
-    """Worker processes on this machine, forked from a server with everything imported."""
+    """Worker processes on this machine: fresh interpreters for reading (they import only
+    :mod:`.digest`), processes forked from a warm server for rendering (one per report).
+    Every worker ends with the batch, even when the batch is killed."""
+
+    deadlines = True  # the parent can stop a worker that overruns (see :func:`schedule`)
 
     def __init__(self, workers: int):
-        self.workers = workers
+        self.workers = max(1, workers)
         self._parse: ProcessPoolExecutor | None = None
         self._render: ProcessPoolExecutor | None = None
 
     def parse_pool(self) -> ProcessPoolExecutor:
-        # reading and checking need none of the notebook machinery: fresh interpreters that
-        # import only govdisclosure.digest start sooner than the render server
         if self._parse is None:
             self._parse = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                              initializer=_import_digest)
+                                              initializer=_init_parse_worker)
         return self._parse
 
     def render_pool(self) -> ProcessPoolExecutor:
         # one notebook per process: nothing of one report's run can reach the next
         if self._render is None:
-            self._render = ProcessPoolExecutor(self.workers, mp_context=_forkserver(), max_tasks_per_child=1)
+            self._render = ProcessPoolExecutor(self.workers, mp_context=_forkserver(), max_tasks_per_child=1,
+                                               initializer=_init_render_worker)
         return self._render
 
     def submit_digest(self, paths: list[str]) -> Future:
@@ -87,37 +122,46 @@ class LocalRunner:
     def submit_render(self, job: dict) -> Future:
         return self.render_pool().submit(_render_in_worker, job)
 
+    def reset_parse(self) -> None:
+        """Stop the reading workers (after one died or overran) and start anew on next use."""
+        self._parse = _stop(self._parse)
+
     def reset_render(self) -> None:
-        """After a worker was killed the pool is broken: start a new one."""
-        if self._render is not None:
-            self._render.shutdown(wait=False, cancel_futures=True)
-        self._render = None
+        self._render = _stop(self._render)
 
     def close(self, cancel: bool = False) -> None:
         for pool in (self._parse, self._render):
             if pool is None:
                 continue
-            if not cancel:
+            if cancel:
+                _stop(pool)
+            else:
                 pool.shutdown(wait=True)
-                continue
-            # interrupted: stop the running workers too, and wait until they and the pool's
-            # manager thread are gone (their temporary files are removed next).  Leaving them
-            # would also hang the exit: a pool with max_tasks_per_child whose owner is gone starts
-            # no replacement worker, so a call already queued never runs and the interpreter's
-            # exit handler waits for it for ever.  A killed worker makes the pool "broken": its
-            # manager then fails what is left and ends.  (shutdown() forgets the processes: take
-            # the live table first.)
-            processes = getattr(pool, "_processes", None) or {}
-            manager = getattr(pool, "_executor_manager_thread", None)
-            pool.shutdown(wait=False, cancel_futures=True)
-            deadline = time.monotonic() + 30
-            while True:
-                for process in list(processes.copy().values()):  # the manager changes it meanwhile
-                    process.terminate()
-                    process.join()
-                if manager is None or not manager.is_alive() or time.monotonic() > deadline:
-                    break
-                manager.join(0.1)
+
+
+def _stop(pool: ProcessPoolExecutor | None, timeout: float = 30) -> None:
+    """Stop ``pool`` now, its running workers too, and wait until they and its manager thread
+    are gone; what was in flight fails with ``BrokenProcessPool``.
+
+    The workers are killed first: the pool's manager thread then finds it broken, fails what is
+    left, ends its remaining workers (also one it just started) and ends itself; only then is
+    the pool shut down (shutting it down first would pull its process table from under that
+    thread).  Leaving the workers would hang the exit: a pool with max_tasks_per_child whose
+    owner is gone starts no replacement worker, so a call already queued never runs and the
+    interpreter's exit handler waits for it for ever.
+    """
+    if pool is None:
+        return None
+    manager = getattr(pool, "_executor_manager_thread", None)
+    processes = list((getattr(pool, "_processes", None) or {}).copy().values())
+    for process in processes:
+        process.kill()
+    if manager is not None and processes:
+        manager.join(timeout)
+    pool.shutdown(wait=manager is None or not manager.is_alive(), cancel_futures=True)
+    for process in processes:
+        process.join(5)
+    return None
 
 
 def _render_on_dask_worker(job: dict) -> dict:
@@ -150,10 +194,6 @@ def _render_in_worker(job: dict) -> dict:
     return render_job(job)
 
 
-def _import_digest() -> None:
-    import govdisclosure.digest  # noqa: F401
-
-
 def _digest_on_dask_worker(paths: list[str]) -> dict:
     from .digest import digest_files
 
@@ -161,7 +201,10 @@ def _digest_on_dask_worker(paths: list[str]) -> dict:
 
 
 class DaskRunner:
-    """The same work on a Dask distributed cluster."""
+    """The same work on a Dask distributed cluster (Dask itself reruns the work of a lost worker)."""
+
+    deadlines = False
+    workers = 8
 
     def __init__(self, address: str):
         from distributed import Client
@@ -174,6 +217,9 @@ class DaskRunner:
     def submit_render(self, job: dict) -> Future:
         return self.client.submit(_render_on_dask_worker, job, pure=False)
 
+    def reset_parse(self) -> None:
+        pass
+
     def reset_render(self) -> None:
         pass
 
@@ -181,99 +227,128 @@ class DaskRunner:
         self.client.close()
 
 
-def wait_first(futures: list) -> tuple[set, set]:
-    """(done, not done) once at least one of ``futures`` is done: local futures or Dask's
-    (:func:`concurrent.futures.wait` accepts only the former)."""
+def wait_first(futures: list, timeout: float | None = None) -> tuple[set, set]:
+    """(done, not done) once at least one of ``futures`` is done or ``timeout`` passed: local
+    futures or Dask's (:func:`concurrent.futures.wait` accepts only the former)."""
     if futures and not isinstance(futures[0], Future):
         from distributed import wait as dask_wait
 
-        return dask_wait(futures, return_when="FIRST_COMPLETED")
-    return wait(futures, return_when=FIRST_COMPLETED)
+        try:
+            return dask_wait(futures, timeout=timeout, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            return set(), set(futures)
+    return wait(futures, timeout=timeout, return_when=FIRST_COMPLETED)
 
-
-# --------------------------------------------------------------------------- run
 
 @dataclass
-class BatchResult:
-    out: Path
-    summary: pd.DataFrame  # one row per file: file, status, seconds, error, html
-    reports: pd.DataFrame
-    findings: pd.DataFrame
-    rendered: int = 0
-    skipped: int = 0
-    failed: int = 0
-    interrupted: bool = False
-    timings: dict = field(default_factory=dict)
+class Lost:
+    """Work whose worker was lost twice (died, or overran its deadline)."""
 
-    @property
-    def exit_code(self) -> int:
-        if self.interrupted:
-            return 130
-        return 1 if self.failed else 0
+    reason: str
 
 
-def sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def schedule(items: list, submit: Callable[[object], Future], *, limit: int, seconds: Callable[[object], float],
+             restart: Callable[[], None], split: Callable[[object], list] = lambda item: [item],
+             deadlines: bool = True) -> Iterator[tuple[object, object]]:
+    """Run ``items`` with at most ``limit`` in flight; yield (item, result) as each finishes.
+
+    An item whose worker is lost — the process died (killed, out of memory) or the item passed
+    its deadline of ``seconds(item)`` (the pool is then restarted, which loses whatever else
+    was in flight) — is run again after the others, alone, as ``split(item)`` (a chunk of
+    files as single files), so that nothing else is lost with it.  A part lost again is
+    yielded with :class:`Lost`.  The functions submitted must not raise themselves: any
+    exception from a future is a lost worker.
+    """
+    queue = deque(items)
+    retry: list = []
+    pending: dict = {}  # future -> (item, deadline)
+
+    def launch(item) -> Future:
+        try:
+            return submit(item)
+        except BrokenProcessPool:  # a worker died since the last result: the pool refuses work
+            restart()
+            return submit(item)
+
+    def drain() -> Iterator[tuple[object, object]]:
+        """After the pool broke or was stopped: everything in flight is done or lost with it."""
+        for future in list(pending):
+            item, _ = pending.pop(future)
+            wait([future], timeout=60)
+            if future.done() and not future.cancelled() and future.exception() is None:
+                yield item, future.result()
+            else:
+                retry.extend(split(item))
+
+    while queue or pending:
+        while queue and len(pending) < limit:
+            item = queue.popleft()
+            pending[launch(item)] = (item, time.monotonic() + seconds(item))
+        soonest = min(d for _, d in pending.values())
+        done, _ = wait_first(list(pending), timeout=max(0.1, soonest - time.monotonic()) if deadlines else None)
+        if not done:
+            if deadlines and time.monotonic() >= soonest:
+                restart()  # stops every worker of the pool
+                yield from drain()
+            continue
+        broken = False
+        for future in done:
+            item, _ = pending.pop(future)
+            try:
+                yield item, future.result()
+            except Exception as exc:
+                retry += split(item)
+                broken |= isinstance(exc, BrokenProcessPool)
+        if broken:  # a lost worker breaks a local pool: what was in flight in it is lost too
+            yield from drain()
+            restart()
+    for item in retry:  # alone: a loss now is this item's own
+        future = launch(item)
+        done, _ = wait_first([future], timeout=seconds(item) if deadlines else None)
+        if not done:
+            restart()
+            yield item, Lost(f"did not finish within {seconds(item):g} s (run twice)")
+            continue
+        try:
+            yield item, future.result()
+        except Exception as exc:
+            restart()
+            yield item, Lost(f"the worker process was lost while working on it, twice ({type(exc).__name__}: {exc})")
 
 
-def remove_leftovers(out: Path) -> int:
-    """Temporary files of a run that was killed (they never have the final name)."""
-    removed = 0
-    if out.exists():
-        for pattern in ("*.part", "*.part.wal"):
-            for path in out.rglob(pattern):
-                path.unlink(missing_ok=True)
-                removed += 1
-    return removed
-
-
-def remove_stale(out: Path, jobs: list[dict]) -> None:
-    """Reports of an earlier run that no input makes any more (a file renamed, or its agency or
-    year read differently): their HTML would otherwise stay listed beside the new one."""
-    current = {j["stem"] for j in jobs} | {"compare"}
-    for state in (out / ".state").glob("*.json"):
-        if state.stem not in current:
-            (out / "reports" / f"{state.stem}.html").unlink(missing_ok=True)
-            state.unlink(missing_ok=True)
-
-
-def _progress(total: int, description: str, enabled: bool):
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=description, unit="report", disable=not enabled, dynamic_ncols=True,
-                file=sys.stderr, bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}] {postfix}")
-
+# --------------------------------------------------------------------------- the corpus
 
 def build_corpus(files: Sequence[Path], runner, *, progress: bool = True) -> dict:
-    """Parse and check every file (in chunks, in parallel); run the cross-year rules."""
+    """Read, class and check every file (in chunks, in parallel); group the versions of each
+    agency-year; run the cross-year rules.  Returns the corpus tables and ``files``: one row
+    per file with its class."""
     chunks = [[str(p) for p in files[i:i + CHUNK]] for i in range(0, len(files), CHUNK)]
     parts: list[dict] = []
-    failures: list[dict] = []
+    lost: list[dict] = []
     with _progress(len(files), "读取与检查", progress) as bar:
-        pending = {runner.submit_digest(chunk): chunk for chunk in chunks}
-        while pending:
-            done, _ = wait_first(list(pending))
-            for future in done:
-                chunk = pending.pop(future)
-                try:
-                    part = future.result()
-                except Exception as exc:  # a worker that died takes only its chunk with it
-                    failures += [dict(file=p, error=f"worker failed: {type(exc).__name__}: {exc}", seconds=0.0)
-                                 for p in chunk]
-                    part = None
-                if part is not None:
-                    parts.append(part)
-                    failures += part["failures"]
-                bar.update(len(chunk))
-                bar.set_postfix_str(f"失败 {len(failures)}")
-    return merge_parts(parts, failures)
+        for chunk, part in schedule(chunks, runner.submit_digest, limit=runner.workers,
+                                    seconds=lambda c: len(c) * FILE_SECONDS + 60, restart=runner.reset_parse,
+                                    split=lambda c: [[p] for p in c], deadlines=runner.deadlines):
+            if isinstance(part, Lost):
+                lost += [dict(file=p, status="failed", error=f"{p}: {part.reason}", seconds=0.0) for p in chunk]
+            else:
+                parts.append(part)
+            bar.update(len(chunk))
+            failed = sum(f["status"] in BAD for p in parts for f in p["files"]) + len(lost)
+            bar.set_postfix_str(f"无法读取或失败 {failed}")
+    corpus = merge_parts(parts, lost)
+    order = {str(p): i for i, p in enumerate(files)}
+    corpus["files"].sort(key=lambda f: order.get(f["file"], len(order)))  # as found, not as finished
+    return corpus
 
 
-def merge_parts(parts: list[dict], failures: list[dict]) -> dict:
-    """Join the workers' tables, renumber the reports, run the cross-year rules."""
+def merge_parts(parts: list[dict], extra_files: list[dict] = ()) -> dict:
+    """Join the workers' tables, renumber the reports, choose each agency-year's primary, run
+    the cross-year rules and X-VERSION, and class every file."""
     from .digest import CROSS_YEAR_RULES
 
     reports, cells, findings, measures, sections = [], [], [], [], []
+    files: list[dict] = [dict(f) for part in parts for f in part["files"]] + [dict(f) for f in extra_files]
     offset = 0
     for part in parts:
         table = part["reports"].copy()
@@ -287,55 +362,145 @@ def merge_parts(parts: list[dict], failures: list[dict]) -> dict:
         measures.append(part["measures"])
         sections += part["sections"]
         offset += n
-    report_frame = pd.concat(reports, ignore_index=True).set_index("rid", drop=False) if reports else pd.DataFrame()
+    report_frame = pd.concat([r for r in reports if len(r)], ignore_index=True) if offset else pd.DataFrame()
     cell_frame = pd.concat(cells, ignore_index=True) if cells else pd.DataFrame(columns=["rid", *TIDY_COLUMNS])
     within = [f for f in findings if len(f)]
+    errors: list[str] = []
     if len(report_frame):
+        report_frame = report_frame.set_index("rid", drop=False)
         corpus = corpus_from_frames(report_frame, cell_frame, sections)
-        cross = check_corpus(corpus, rules=CROSS_YEAR_RULES)
+        report_frame["primary"] = primaries(corpus)
+        corpus.reports = report_frame
+        try:
+            cross = check_corpus(corpus, rules=CROSS_YEAR_RULES)
+        except Exception as exc:  # a bug of the kit: said in the summary, the rest is kept
+            from .digest import failure
+
+            errors.append(failure("(cross-year rules)", exc, "checking across years"))
+            cross = pd.DataFrame(columns=FINDING_COLUMNS)
         all_findings = pd.concat([*within, cross], ignore_index=True)
+        _class_versions(report_frame, files)
     else:
         all_findings = pd.DataFrame(columns=FINDING_COLUMNS)
     all_findings = all_findings.reindex(columns=FINDING_COLUMNS)
-    return dict(reports=report_frame, cells=cell_frame, findings=all_findings,
-                measures=pd.concat([m for m in measures if len(m)], ignore_index=True) if any(len(m) for m in measures)
-                else pd.DataFrame(), failures=failures)
+    measure_frame = (pd.concat([m for m in measures if len(m)], ignore_index=True) if any(len(m) for m in measures)
+                     else pd.DataFrame())
+    return dict(reports=report_frame, cells=cell_frame, findings=all_findings, measures=measure_frame,
+                files=files, errors=errors)
+
+
+def _class_versions(reports: pd.DataFrame, files: list[dict]) -> None:
+    """Files that are another version of an agency-year already read become ``duplicate``;
+    each primary's row says which other versions it has."""
+    keys = version_keys(reports)
+    primary_of = {k: s for k, s, p in zip(keys, reports["source"], reports["primary"]) if p}
+    others: dict[str, list[str]] = {}
+    for key, source, primary in zip(keys, reports["source"], reports["primary"]):
+        if not primary:
+            others.setdefault(primary_of[key], []).append(source)
+    reports["versions"] = [json.dumps(others.get(s, []), ensure_ascii=False) for s in reports["source"]]
+    by_file = {f["file"]: f for f in files}
+    for key, source, primary in zip(keys, reports["source"], reports["primary"]):
+        if not primary and source in by_file:
+            by_file[source]["status"] = "duplicate"
+            by_file[source]["version_of"] = primary_of[key]
+
+
+def primary_view(corpus: dict) -> dict:
+    """The corpus with one report per agency-year (its primary): what exports, measures,
+    rankings and the comparison count."""
+    reports = corpus["reports"]
+    if not len(reports):
+        return corpus
+    keep = reports[reports["primary"]]
+    sources = set(keep["source"])
+    cells = corpus["cells"]
+    findings, measures = corpus["findings"], corpus["measures"]
+    return dict(corpus, reports=keep, cells=cells[cells["rid"].isin(keep["rid"])],
+                findings=findings[findings["source"].isin(sources)],
+                measures=measures[measures["source"].isin(sources)] if len(measures) else measures)
 
 
 def write_corpus(corpus: dict, out: Path, *, excel: bool = True) -> None:
-    """Parquet, DuckDB, CSV and Excel, each written under a temporary name first."""
-    folder = out / "corpus"
-    folder.mkdir(parents=True, exist_ok=True)
-    reports = corpus["reports"].reset_index(drop=True)
-    cells = corpus["cells"].merge(reports[["rid", "source", "agency", "year", "template"]], on="rid", how="left")
-    cells = cells[["rid", *TIDY_COLUMNS, "label", "how"]] if len(cells) else cells
-    tables = {"reports": reports, "cells": cells, "findings": corpus["findings"], "measures": corpus["measures"]}
-    for name, frame in tables.items():
-        write_table(frame, folder / f"{name}.parquet")
-    database = folder / "corpus.duckdb"
+    """Parquet and DuckDB (every report read, with ``primary``), CSV and Excel (primaries):
+    all written under temporary names, checked, and published together."""
     import duckdb
 
-    with atomic_write(database) as tmp:
-        tmp.unlink()  # DuckDB creates the file itself
-        try:
-            with duckdb.connect(str(tmp)) as con:
-                for name in tables:
-                    con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet(?)",
-                                [str(folder / f"{name}.parquet")])
-        finally:
-            Path(str(tmp) + ".wal").unlink(missing_ok=True)
+    folder = out / "corpus"
+    reports = corpus["reports"].reset_index(drop=True)
+    cells = _cells_with_identity(corpus["cells"], reports)
+    tables = {"reports": reports, "cells": cells, "findings": corpus["findings"], "measures": corpus["measures"]}
+    primary = primary_view(dict(corpus, reports=reports, cells=cells.iloc[0:0]))  # the cells are selected below
+    mine = cells["rid"].isin(primary["reports"]["rid"]).to_numpy()  # (one copy of the large table at a time)
     exports = out / "exports"
-    write_table(cells[TIDY_COLUMNS] if len(cells) else cells, exports / "cells.csv")
-    write_table(corpus["findings"], exports / "findings.csv")
-    if excel:
-        write_excel(reports, cells, corpus["findings"], exports / "corpus.xlsx")
+    with publishing() as publisher:
+        parquet = {}
+        for name, frame in tables.items():
+            write_table(frame, folder / f"{name}.parquet", publisher=publisher)
+            parquet[name] = publisher.pending[-1][0]
+        database = publisher.reserve(folder / "corpus.duckdb")
+        database.unlink()  # DuckDB creates the file itself
+        try:
+            with duckdb.connect(str(database)) as con:
+                for name, frame in tables.items():
+                    con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet(?)", [str(parquet[name])])
+                    rows = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+                    if rows != len(frame):
+                        raise IncompleteOutput(f"{folder / 'corpus.duckdb'}: expected {len(frame)} rows in table "
+                                               f"{name}, found {rows}")
+                con.execute("CHECKPOINT")
+        finally:
+            Path(str(database) + ".wal").unlink(missing_ok=True)
+        write_table(cells.loc[mine, TIDY_COLUMNS], exports / "cells.csv", publisher=publisher)
+        write_table(primary["findings"], exports / "findings.csv", publisher=publisher)
+        write_table(primary["measures"], exports / "measures.csv", publisher=publisher)
+        if excel:
+            write_excel(primary["reports"], cells.loc[mine, ["rid", "table", "row", "column", "value"]],
+                        primary["findings"], exports / "corpus.xlsx", measures=primary["measures"],
+                        publisher=publisher)
+
+
+def _cells_with_identity(cells: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+    if not len(cells):
+        return pd.DataFrame(columns=["rid", *TIDY_COLUMNS, "label", "how"])
+    cells = cells.merge(reports[["rid", "source", "agency", "year", "template"]], on="rid", how="left")
+    return cells[["rid", *TIDY_COLUMNS, "label", "how"]]
+
+
+def remove_corpus(out: Path) -> None:
+    """The corpus and exports of an earlier run, when this run has no report to replace them
+    (they would describe files that are no longer read)."""
+    for folder, names in (("corpus", ("reports.parquet", "cells.parquet", "findings.parquet", "measures.parquet",
+                                      "corpus.duckdb")),
+                          ("exports", ("cells.csv", "findings.csv", "measures.csv", "corpus.xlsx"))):
+        for name in names:
+            (out / folder / name).unlink(missing_ok=True)
 
 
 EXCEL_LAYOUT_LIMIT = 2_000  # agency-years; beyond, the laid-out sheets would be unusably long
 
 
-def write_excel(reports: pd.DataFrame, cells: pd.DataFrame, findings: pd.DataFrame, path: Path) -> Path:
-    """Sheets: 报告; 表二, 表三, 表四 laid out as printed, one block per agency-year; 检查发现.
+def measures_sheet(measures: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+    """指标: one row per agency-year, one column per measure (its Chinese name; rates as
+    fractions, formatted as percentages by the reader), in the order of :data:`.measures.MEASURES`."""
+    from .measures import MEASURES
+
+    if not len(measures):
+        return pd.DataFrame(columns=["机关", "年度", "来源"])
+    wide = measures.pivot_table(index="source", columns="measure", values="value", aggfunc="first", dropna=False)
+    who = reports.set_index("source")[["agency", "year"]]
+    sheet = who.reindex(wide.index).reset_index().rename(columns={"agency": "机关", "year": "年度", "source": "来源"})
+    sheet = sheet[["机关", "年度", "来源"]]
+    for m in MEASURES:
+        if m.key in wide.columns:
+            sheet[m.label + ("（%）" if m.unit == "%" else "")] = (wide[m.key] * (100 if m.unit == "%" else 1)).to_numpy()
+    return sheet.sort_values(["机关", "年度"], na_position="last").reset_index(drop=True)
+
+
+def write_excel(reports: pd.DataFrame, cells: pd.DataFrame, findings: pd.DataFrame, path: Path, *,
+                measures: pd.DataFrame | None = None, publisher: Publisher | None = None) -> Path:
+    """Sheets: 报告; 表二, 表三, 表四 laid out as printed, one block per agency-year; 指标; 检查发现.
+    Every string is written as a string (never a formula).
 
     Above :data:`EXCEL_LAYOUT_LIMIT` agency-years the table sheets are left out (a sheet
     says so): the tidy cells are in the Parquet, DuckDB and CSV files.
@@ -346,6 +511,7 @@ def write_excel(reports: pd.DataFrame, cells: pd.DataFrame, findings: pd.DataFra
               "t3": ({k: r.label for k, r in T3_ROW.items()}, {c.key: c.label for c in T3_COLUMNS}),
               "t4": ({r.key: r.label for r in T4_ROWS}, {c.key: c.label for c in T4_COLUMNS})}
     sheets: dict[str, pd.DataFrame] = {}
+    overview = reports.drop(columns=["rid"], errors="ignore")
     if len(reports) <= EXCEL_LAYOUT_LIMIT:
         for table, name in (("t2", "表二"), ("t3", "表三"), ("t4", "表四")):
             part = cells[cells["table"] == table]
@@ -372,35 +538,72 @@ def write_excel(reports: pd.DataFrame, cells: pd.DataFrame, findings: pd.DataFra
         fails = findings[findings["status"] == "fail"]
         findings = fails.pivot_table(index=["source", "agency", "year"], columns="rule", values="status",
                                      aggfunc="count", fill_value=0).reset_index()
-    with atomic_write(path) as tmp, pd.ExcelWriter(tmp, engine="xlsxwriter") as writer:
-        reports.drop(columns=["rid"], errors="ignore").to_excel(writer, sheet_name="报告", index=False)
-        for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name, index=False)
-        findings.to_excel(writer, sheet_name="检查发现", index=False)
+    if measures is not None:
+        sheets["指标"] = measures_sheet(measures, reports)
+    ordered = {"报告": overview, **sheets, "检查发现": findings}
+    if publisher is not None:
+        write_excel_sheets(ordered, publisher.reserve(path))
+        return path
+    from .export import atomic_write
+
+    with atomic_write(path) as tmp:
+        write_excel_sheets(ordered, tmp)
     return path
 
 
+# --------------------------------------------------------------------------- rendering
+
+@functools.lru_cache(maxsize=1)
+def code_hash() -> str:
+    """A hash of the package's code: an edited install renders again (the version alone would not
+    change)."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode("utf-8"))
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def plan_jobs(reports: pd.DataFrame, out: Path, fail_on: str, notebook: Path) -> list[dict]:
-    """One render job per report, with its content hash and its agency's context list."""
+    """One render job per agency-year (its primary, when it is a report of the national
+    template), with its content hash, the same agency's other years as context and the other
+    versions of its own year."""
     context_dir = out / "corpus" / "context"
     context_dir.mkdir(parents=True, exist_ok=True)
     notebook_hash = sha256_file(notebook)
+    sha = dict(zip(reports["source"], reports["sha256"]))
+    primaries_only = reports[reports["primary"]]
     jobs = []
-    groups = {key: group for key, group in reports.groupby("agency_key", dropna=False)}
-    for row in reports.itertuples():
+    groups = {key: group for key, group in primaries_only.groupby("agency_key", dropna=False)}
+    for row in primaries_only.itertuples():
+        if row.template == PRE_2019:
+            continue
         group = groups.get(row.agency_key)
-        others = group[group["source"] != row.source] if group is not None and row.agency_key else reports.iloc[0:0]
+        others = (group[group["source"] != row.source] if group is not None and row.agency_key
+                  else primaries_only.iloc[0:0])
         context_files = sorted(str(Path(s).resolve()) for s in others["source"])
-        context_hash = hashlib.sha256("".join(sorted(others["sha256"])).encode()).hexdigest()
-        stem = safe_stem(row.agency, None if pd.isna(row.year) else int(row.year), row.source)
+        versions = sorted(str(Path(s).resolve()) for s in json.loads(row.versions or "[]"))
+        fingerprint = [sha[s] for s in sorted(others["source"])] + [sha[s] for s in json.loads(row.versions or "[]")]
+        year = None if pd.isna(row.year) else int(row.year)
+        stem = safe_stem(row.agency, year, row.source)
         context = context_dir / f"{stem}.json"
         write_json(context, context_files)
-        key = hashlib.sha256(json.dumps([row.sha256, context_hash, notebook_hash, __version__, fail_on]).encode()).hexdigest()
+        key = hashlib.sha256(json.dumps([row.sha256, sorted(fingerprint), notebook_hash, __version__, code_hash(),
+                                         fail_on]).encode()).hexdigest()
+        parameters = dict(source=str(Path(row.source).resolve()), agency=None, year=None,
+                          context=str(context.resolve()), fail_on=fail_on)
+        if isinstance(row.note, str) and NO_AGENCY_NOTE in row.note:
+            parameters["agency"] = row.agency  # the fallback (the file's name), as in every output
+        if versions:
+            parameters["versions"] = versions  # the other versions of this agency-year, to be listed
         jobs.append(dict(stem=stem, source=row.source, key=key, html=str(out / "reports" / f"{stem}.html"),
-                         notebook=str(notebook),
-                         parameters=dict(source=str(Path(row.source).resolve()), agency=None, year=None,
-                                         context=str(context.resolve()), fail_on=fail_on)))
+                         notebook=str(notebook), parameters=parameters))
     return jobs
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def write_json(path: Path, data) -> None:
@@ -424,7 +627,8 @@ def is_current(out: Path, job: dict) -> bool:
 
 def render_all(jobs: list[dict], runner, out: Path, *, progress: bool = True,
                on_result: Callable[[dict], None] | None = None) -> list[dict]:
-    """Render the jobs that are not current; a killed worker fails only its own report."""
+    """Render the jobs that are not current; a lost worker fails (after one retry) only its own
+    report."""
     todo = [j for j in jobs if not is_current(out, j)]
     results = [dict(stem=j["stem"], status="skipped", error="", seconds=0.0) for j in jobs if j not in todo]
     for result in results if on_result else ():
@@ -432,75 +636,201 @@ def render_all(jobs: list[dict], runner, out: Path, *, progress: bool = True,
     (out / "reports").mkdir(parents=True, exist_ok=True)
     failed = 0
     with _progress(len(todo), "生成报告", progress) as bar:
-        queue = list(todo)
-        pending: dict[Future, dict] = {}
-        while queue or pending:
-            while queue and len(pending) < 4 * max(1, getattr(runner, "workers", 8)):
-                job = queue.pop(0)
-                pending[runner.submit_render(job)] = job
-            done, _ = wait_first(list(pending))
-            broken = False
-            for future in done:
-                job = pending.pop(future)
-                try:
-                    result = future.result()
-                except BrokenProcessPool as exc:
-                    result = dict(stem=job["stem"], status="failed", seconds=0.0,
-                                  error=f"the worker process died ({exc}); rerun to retry")
-                    broken = True
-                except Exception as exc:
-                    result = dict(stem=job["stem"], status="failed", seconds=0.0, error=f"{type(exc).__name__}: {exc}")
+        for job, result in schedule(todo, runner.submit_render, limit=4 * runner.workers,
+                                    seconds=lambda j: RENDER_SECONDS + 60, restart=runner.reset_render,
+                                    deadlines=runner.deadlines):
+            if isinstance(result, Lost):
+                result = dict(stem=job["stem"], status="failed", seconds=0.0, error=f"rendering {result.reason}")
+            try:
                 write_json(_state(out, job["stem"]), dict(key=job["key"], status=result["status"],
                                                           seconds=result["seconds"]))
-                results.append(result)
-                failed += result["status"] != "ok"
-                bar.update(1)
-                bar.set_postfix_str(f"完成 {bar.n - failed} · 失败 {failed} · 剩余 {len(todo) - bar.n}")
-                if on_result:
-                    on_result(result)
-            if broken:
-                # every job still in the broken pool is lost with it: run them again
-                queue = [pending[f] for f in pending] + queue
-                pending.clear()
-                runner.reset_render()
+            except OSError as exc:
+                result = dict(result, status="failed", error=f"{result.get('error', '')} (state not recorded: {exc})")
+            results.append(result)
+            failed += result["status"] != "ok"
+            bar.update(1)
+            bar.set_postfix_str(f"完成 {bar.n - failed} · 失败 {failed} · 剩余 {len(todo) - bar.n}")
+            if on_result:
+                on_result(result)
     return results
+
+
+def comparison_job(out: Path, jobs: list[dict]) -> dict:
+    """The comparison report of the whole corpus (redone when any report changed).  It reads
+    the corpus files, not the reports' HTML, so it runs beside them."""
+    notebook = notebook_path(COMPARE_NOTEBOOK)
+    key = hashlib.sha256(json.dumps([[j["key"] for j in jobs], sha256_file(notebook), __version__,
+                                     code_hash()]).encode()).hexdigest()
+    return dict(stem="compare", source="", key=key, html=str(out / "compare.html"), notebook=str(notebook),
+                parameters=dict(corpus=str(out.resolve()), years="", agencies="", measure="open_rate",
+                                index_url="index.html"))
+
+
+def remove_leftovers(out: Path) -> int:
+    """Temporary files of a run that was killed (they never have the final name)."""
+    removed = 0
+    if out.exists():
+        for pattern in ("*.part", "*.part.wal"):
+            for path in out.rglob(pattern):
+                path.unlink(missing_ok=True)
+                removed += 1
+    return removed
+
+
+def remove_stale(out: Path, jobs: list[dict]) -> None:
+    """Reports of an earlier run that no input makes any more (a file renamed, or its agency or
+    year read differently, or now a duplicate): their HTML would otherwise stay listed."""
+    current = {j["stem"] for j in jobs} | {"compare"}
+    for state in (out / ".state").glob("*.json"):
+        if state.stem not in current:
+            (out / "reports" / f"{state.stem}.html").unlink(missing_ok=True)
+            state.unlink(missing_ok=True)
+
+
+def _progress(total: int, description: str, enabled: bool):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=description, unit="report", disable=not enabled, dynamic_ncols=True,
+                file=sys.stderr, bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}] {postfix}")
+
+
+# --------------------------------------------------------------------------- the run
+
+class OutputBusy(GovDisclosureError):
+    """Another batch is writing into the same output folder."""
+
+
+@contextmanager
+def output_lock(out: Path) -> Iterator[None]:
+    """Hold ``OUT/.lock`` for the run: a second batch into the same folder refuses (an
+    operating-system lock, released even when the holder is killed)."""
+    import fcntl
+
+    path = out / ".lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "another process"
+            raise OutputBusy(f"{out}: another govdisclosure batch ({holder}) is writing into this folder; wait "
+                             "for it to finish, or choose another output folder") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+@dataclass
+class BatchResult:
+    out: Path
+    summary: pd.DataFrame  # one row per file: see SUMMARY_COLUMNS
+    reports: pd.DataFrame
+    findings: pd.DataFrame
+    rendered: int = 0
+    skipped: int = 0
+    failed: int = 0  # files unreadable or failed, and a failed comparison
+    interrupted: bool = False
+    output_error: str = ""  # outputs that could not be written (then nothing of them is published)
+    timings: dict = field(default_factory=dict)
+
+    @property
+    def counts(self) -> Counter:
+        files = self.summary[self.summary["file"] != "(comparison)"]
+        return Counter(files["status"])
+
+    @property
+    def exit_code(self) -> int:
+        """130 interrupted; 2 outputs not written, or nothing read as a report; 1 a file
+        unreadable or failed (the others done); 0 otherwise."""
+        if self.interrupted:
+            return 130
+        if self.output_error:
+            return 2
+        if not len(self.reports):
+            return 2
+        return 1 if self.failed else 0
+
+
+def input_paths(found, out: Path) -> tuple[list[Path], dict[str, str]]:
+    """The files to read, absolute (workers may not share our working directory), and the
+    names to show for them.  A file whose name is not valid UTF-8 is read through a link under
+    ``OUT/.state/inputs/`` with a valid name (no output table, notebook or JSON file can hold
+    the original), and shown under its name with escapes (:func:`.readers.display_path`)."""
+    files, shown = [], {}
+    for path in found.files:
+        path = Path(os.path.abspath(path))
+        text = display_path(path)
+        if text != str(path):
+            link = out / ".state" / "inputs" / (hashlib.sha256(os.fsencode(str(path))).hexdigest()[:16] + path.suffix)
+            link.parent.mkdir(parents=True, exist_ok=True)
+            link.unlink(missing_ok=True)
+            os.symlink(path, link)
+            path = link
+        files.append(path)
+        shown[str(path)] = text
+    return files, shown
 
 
 def run(inputs: Sequence[str | Path], out: str | Path, *, workers: int | None = None, scheduler: str | None = None,
         fail_on: str = "never", render: bool = True, compare: bool = True, excel: bool = True,
         progress: bool = True, notebook: str | Path | None = None) -> BatchResult:
-    """The whole batch (see the module docstring)."""
+    """The whole batch (see the module docstring).
+
+    Raises :class:`OutputBusy` when another batch writes into ``out``, and :class:`OSError`
+    when ``out`` cannot be created; every other trouble is in the result.
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    with output_lock(out):
+        return _run(inputs, out, workers=workers, scheduler=scheduler, fail_on=fail_on, render=render,
+                    compare=compare, excel=excel, progress=progress, notebook=notebook)
+
+
+def _run(inputs, out: Path, *, workers, scheduler, fail_on, render, compare, excel, progress, notebook) -> BatchResult:
     remove_leftovers(out)
     timings: dict[str, float] = {}
-    files = [p.resolve() for p in discover(inputs)]  # workers may not share our working directory
+    found = scan(inputs)
+    files, shown = input_paths(found, out)
+    skipped = [dict(file=str(p), status="unreadable", seconds=0.0,
+                    error=f"{display_path(p)}: expected a regular report file, found {why}; not read")
+               for p, why in found.skipped]
     scheduler = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
     runner = DaskRunner(scheduler) if scheduler else LocalRunner(workers or os.cpu_count() or 1)
-    if render and not scheduler:
+    if render and not scheduler and files:
         # the render server imports everything once; let it do so while the corpus is read
         from multiprocessing import forkserver
 
         _forkserver()
         forkserver.ensure_running()
     interrupted = False
+    output_error = ""
     results: list[dict] = []
     finished: list[dict] = []  # the results as they come: what an interrupted run still knows
-    corpus = dict(reports=pd.DataFrame(), findings=pd.DataFrame(columns=FINDING_COLUMNS), failures=[])
+    corpus = dict(reports=pd.DataFrame(), cells=pd.DataFrame(), measures=pd.DataFrame(),
+                  findings=pd.DataFrame(columns=FINDING_COLUMNS), files=[], errors=[])
     try:
         started = time.perf_counter()
         corpus = build_corpus(files, runner, progress=progress)
-        write_corpus(corpus, out, excel=excel)
-        timings["corpus"] = time.perf_counter() - started
+        corpus["files"] += skipped
         reports = corpus["reports"]
-        if render and len(reports):
+        try:
+            if len(reports):
+                write_corpus(corpus, out, excel=excel)
+            else:
+                remove_corpus(out)
+        except Exception as exc:  # a full disk, a read-only folder: nothing half-written is published
+            output_error = f"the corpus files could not be written into {out}: {_os_reason(exc)}"
+        timings["corpus"] = time.perf_counter() - started
+        if render and len(reports) and not output_error:
             started = time.perf_counter()
             jobs = plan_jobs(reports, out, fail_on, notebook_path(notebook or REPORT_NOTEBOOK))
             for job in jobs:  # each page links back to the index and the comparison
                 job["parameters"].update(index_url="../index.html", compare_url="../compare.html" if compare else None)
             jobs.sort(key=lambda j: -Path(j["source"]).stat().st_size)  # the largest (slowest) first
             remove_stale(out, jobs)
-            queue = ([comparison_job(out, jobs)] if compare else []) + jobs  # the longest first
+            queue = ([comparison_job(out, jobs)] if compare and jobs else []) + jobs  # the longest first
             results = render_all(queue, runner, out, progress=progress, on_result=finished.append)
             timings["render"] = time.perf_counter() - started
     except KeyboardInterrupt:
@@ -508,61 +838,90 @@ def run(inputs: Sequence[str | Path], out: str | Path, *, workers: int | None = 
         results = results or finished
         runner.close(cancel=True)
         remove_leftovers(out)
+    except OSError as exc:  # the disk filled while rendering's own files were written
+        output_error = f"the outputs could not be written into {out}: {_os_reason(exc)}"
+        runner.close(cancel=True)
+        remove_leftovers(out)
     else:
         runner.close()
-    summary = run_summary(files, corpus, results, out, interrupted=interrupted)
-    write_table(summary, out / "run_summary.csv")
-    write_index(out, corpus, summary)
-    failed = int((summary["status"].isin(["failed", "unreadable"])).sum())
+    summary = run_summary(corpus, results, out, shown, interrupted=interrupted)
+    try:
+        write_table(summary, out / "run_summary.csv")
+        write_index(out, corpus, summary, shown)
+    except Exception as exc:
+        output_error = output_error or f"the run summary could not be written into {out}: {_os_reason(exc)}"
+        remove_leftovers(out)
+    files_only = summary[summary["file"] != "(comparison)"]
+    failed = int(files_only["status"].isin(BAD).sum()) + int((summary["file"] == "(comparison)").sum()
+                                                              and summary.iloc[-1]["status"] == "failed")
     return BatchResult(out, summary, corpus["reports"], corpus["findings"],
                        rendered=sum(r["status"] == "ok" for r in results),
                        skipped=sum(r["status"] == "skipped" for r in results), failed=failed,
-                       interrupted=interrupted, timings=timings)
+                       interrupted=interrupted, output_error=output_error, timings=timings)
 
 
-def comparison_job(out: Path, jobs: list[dict]) -> dict:
-    """The comparison report of the whole corpus (redone when any report changed).  It reads
-    the corpus files, not the reports' HTML, so it runs beside them."""
-    notebook = notebook_path(COMPARE_NOTEBOOK)
-    key = hashlib.sha256(json.dumps([[j["key"] for j in jobs], sha256_file(notebook), __version__]).encode()).hexdigest()
-    return dict(stem="compare", source="", key=key, html=str(out / "compare.html"), notebook=str(notebook),
-                parameters=dict(corpus=str(out.resolve()), years="", agencies="", measure="open_rate",
-                                index_url="index.html"))
+def _os_reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}" + (f" ({exc.filename})" if exc.filename else "")
+    return f"{type(exc).__name__}: {exc}"
 
 
-def run_summary(files: Sequence[Path], corpus: dict, results: list[dict], out: Path, *,
+def run_summary(corpus: dict, results: list[dict], out: Path, shown: dict[str, str] | None = None, *,
                 interrupted: bool = False) -> pd.DataFrame:
+    """One row per file (and one for the comparison): see :data:`SUMMARY_COLUMNS`.
+
+    ``rendered`` is "new" or "unchanged" for a report whose HTML this run wrote or kept; a
+    report whose rendering failed is ``failed`` with the error, its HTML still linked.
+    """
+    shown = shown or {}
     reports = corpus["reports"]
     by_stem = {r["stem"]: r for r in results}
-    rows = []
-    parsed = {}
+    info = {}
     for row in (reports.itertuples() if len(reports) else []):
-        stem = safe_stem(row.agency, None if pd.isna(row.year) else int(row.year), row.source)
-        parsed[str(row.source)] = (row, stem)
-    failures = {f["file"]: f for f in corpus.get("failures", [])}
-    for path in files:
-        key = str(path)
-        if key in failures:
-            f = failures[key]
-            rows.append(dict(file=key, agency=None, year=None, status="unreadable", seconds=round(f["seconds"], 3),
-                             error=f["error"], html=""))
-            continue
-        if key not in parsed:
-            rows.append(dict(file=key, agency=None, year=None, status="interrupted", seconds=0.0, error="", html=""))
-            continue
-        row, stem = parsed[key]
-        result = by_stem.get(stem)
-        status = result["status"] if result else ("parsed" if not (results or interrupted) else "interrupted")
-        html = out / "reports" / f"{stem}.html"
-        rows.append(dict(file=key, agency=row.agency, year=row.year, status=status,
-                         seconds=round(float(row.seconds) + (result["seconds"] if result else 0.0), 3),
-                         error=(result or {}).get("error", ""),
-                         html=str(html.relative_to(out)) if html.exists() else ""))
+        year = None if pd.isna(row.year) else int(row.year)
+        info[str(row.source)] = (row, safe_stem(row.agency, year, row.source))
+    stems = {source: stem for source, (_, stem) in info.items()}
+    rows = []
+    files = {f["file"]: f for f in corpus.get("files", [])}
+    for name, f in files.items():
+        row = dict(file=shown.get(name, display_path(name)), status=f["status"], agency=None, year=None,
+                   template="", rendered="", seconds=round(float(f.get("seconds") or 0.0), 3),
+                   error=f.get("error", ""), note="", html="")
+        if name in info:
+            report, stem = info[name]
+            row.update(agency=report.agency, year=report.year, template=report.template or "", note=report.note)
+            if f["status"] == "duplicate":
+                primary = f.get("version_of", "")
+                row["note"] = "；".join(x for x in (report.note, f"同一机关年度的另一版本；主版本 {shown.get(primary, primary)}") if x)
+                target = out / "reports" / f"{stems.get(primary, '')}.html"
+                row["html"] = str(target.relative_to(out)) if primary in stems and target.exists() else ""
+            elif f["status"] == "report":
+                result = by_stem.get(stem)
+                html = out / "reports" / f"{stem}.html"
+                row["html"] = str(html.relative_to(out)) if html.exists() and result else ""
+                if result is None:
+                    row["status"] = "interrupted" if interrupted else "report"
+                elif result["status"] == "failed":
+                    row.update(status="failed", error=result["error"])
+                else:
+                    row["rendered"] = "new" if result["status"] == "ok" else "unchanged"
+                row["seconds"] = round(row["seconds"] + (result["seconds"] if result else 0.0), 3)
+        elif f["status"] not in ("not a report", "unreadable", "failed") and interrupted:
+            row["status"] = "interrupted"
+        rows.append(row)
+    if interrupted:
+        done = set(files)
+        rows += [dict(file=shown.get(s, display_path(s)), status="interrupted", agency=None, year=None, template="",
+                      rendered="", seconds=0.0, error="", note="", html="") for s in shown if s not in done]
+    for error in corpus.get("errors", []):
+        rows.append(dict(file="(cross-year rules)", status="failed", agency=None, year=None, template="", rendered="",
+                         seconds=0.0, error=error, note="", html=""))
     if "compare" in by_stem:
         r = by_stem["compare"]
-        rows.append(dict(file="(comparison)", agency=None, year=None, status=r["status"],
-                         seconds=round(r["seconds"], 3), error=r["error"], html="compare.html"))
-    frame = pd.DataFrame(rows, columns=["file", "agency", "year", "status", "seconds", "error", "html"])
+        rows.append(dict(file="(comparison)", status="failed" if r["status"] == "failed" else "report", agency=None,
+                         year=None, template="", rendered={"ok": "new", "skipped": "unchanged"}.get(r["status"], ""),
+                         seconds=round(r["seconds"], 3), error=r["error"], note="", html="compare.html"))
+    frame = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
     frame["year"] = frame["year"].astype("Int64")  # 2024, not 2024.0 beside the files without a year
     return frame
 

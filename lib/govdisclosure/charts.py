@@ -436,6 +436,7 @@ def trend(measures: pd.DataFrame, *, title: str = "关键指标年度变化") ->
     numbers = pd.to_numeric(measures["value"], errors="coerce").astype(float)
     not_finite = int(np.isinf(numbers).sum())
     measures = measures.assign(value=numbers.where(np.isfinite(numbers)))
+    measures = measures[pd.to_numeric(measures["year"], errors="coerce").notna()]  # a report whose year is unknown
     data = measures.assign(rate=measures["unit"].eq("%") if "unit" in measures else False)
     years = sorted(int(y) for y in data["year"].unique())
     kinds = [rate for rate in (False, True) if data["rate"].eq(rate).any()]  # counts, then rates

@@ -1,8 +1,21 @@
-"""The ``govdisclosure`` command."""
+"""The ``govdisclosure`` command.
+
+Every file given (or found under a folder given) is accounted for in one class — ``report``,
+``pre-2019``, ``not a report``, ``unreadable`` or ``failed`` (see :mod:`.digest`; the batch adds
+``duplicate``) — with a one-line message for the troubled ones; no file's trouble stops the
+others, and no command ends in a Python traceback.  Text from reports and file names is printed
+with every terminal control character escaped (:func:`.names.terminal_text`).
+
+Exit status (also in the README): 0 all well; 1 a finding at or above ``--fail-on`` (check),
+or a file unreadable or failed while others were read (report, batch); 2 a file unreadable or
+failed (parse, check), nothing readable at all (report, batch), or outputs that could not be
+written; 130 interrupted.  ``not a report``, ``pre-2019`` and ``duplicate`` are not failures.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -10,18 +23,51 @@ from typing import Sequence
 import pandas as pd
 
 from . import __version__
+from .checks import SEVERITIES, apply_reviews, at_or_above, check_corpus
+from .checks.frame import build_corpus
+from .digest import PRE_2019_NOTE, Outcome, read_one
 from .errors import GovDisclosureError
-from .checks import SEVERITIES, at_or_above, check
 from .export import UnsupportedFormat, check_output, write_table
 from .model import TIDY_COLUMNS
-from .parse import load_report
-from .readers import discover
+from .names import fallback_agency, terminal_text, year_text
+from .readers import discover, display_path, scan
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
+EXIT_INTERRUPTED = 130
 
 
 def _err(message: str) -> None:
-    print(message, file=sys.stderr)
+    print(terminal_text(message), file=sys.stderr)
+
+
+def _out(message: str, out=None) -> None:
+    print(terminal_text(message), file=out or sys.stdout)
+
+
+def read_files(names: Sequence[str]) -> tuple[list[Outcome], int]:
+    """Every file named or found, read and classed (not printed).  Returns (outcomes, number of
+    files unreadable or failed)."""
+    found = scan(names)
+    outcomes = [Outcome(str(path), "unreadable", error=f"{path}: expected a regular report file, found {why}; "
+                        "not read") for path, why in found.skipped]
+    outcomes += [read_one(path) for path in found.files]
+    return outcomes, sum(o.status in ("unreadable", "failed") for o in outcomes)
+
+
+def say_trouble(outcome: Outcome) -> None:
+    """One line for a file that is not a report, could not be read, or broke the kit."""
+    prefix = {"unreadable": "error", "failed": "failed", "not a report": "not a report"}.get(outcome.status)
+    if prefix:
+        _err(f"{prefix}: {display_path(outcome.error)}")
+
+
+def _write_or_say(frame: pd.DataFrame, out: Path) -> bool:
+    try:
+        write_table(frame, out)
+        return True
+    except (OSError, GovDisclosureError) as exc:
+        _err(f"error: could not write {out}: {getattr(exc, 'strerror', None) or exc}")
+        return False
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
@@ -30,60 +76,54 @@ def cmd_parse(args: argparse.Namespace) -> int:
     except UnsupportedFormat as exc:
         _err(f"error: {exc}")
         return EXIT_UNREADABLE
+    outcomes, bad = read_files(args.files)
     frames: list[pd.DataFrame] = []
-    failed = 0
-    files = discover(args.files)
-    for path in files:
-        try:
-            report = load_report(path)
-        except GovDisclosureError as exc:
-            failed += 1
-            _err(f"error: {exc}")
+    for outcome in outcomes:
+        report = outcome.report
+        if report is None:
+            say_trouble(outcome)
+            continue
+        where = f"read {display_path(outcome.file)}: {fallback_agency(report.agency, report.source)} {year_text(report.year)}"
+        if outcome.status == "pre-2019":
+            _err(f"{where}: {PRE_2019_NOTE}")
             continue
         frames.append(report.tidy())
         ambiguous = sum(1 for c in report.cell_list if c.state == "ambiguous")
         missing = ",".join(report.missing_tables)
-        _err(f"read {path}: {report.agency} {report.year} ({report.template} template), "
-             f"{len(report.cell_list)} cells" + (f", {ambiguous} ambiguous" if ambiguous else "")
-             + (f", missing {missing}" if missing else ""))
+        _err(f"{where} ({report.template} template), {len(report.cell_list)} cells"
+             + (f", {ambiguous} ambiguous" if ambiguous else "") + (f", missing {missing}" if missing else ""))
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=TIDY_COLUMNS)
-    write_table(table, out)
+    if not _write_or_say(table, out):
+        return EXIT_UNREADABLE
+    others = sum(o.status == "not a report" for o in outcomes)
     _err(f"wrote {len(table)} cells of {len(frames)} report(s) to {out}"
-         + (f"; {failed} of {len(files)} file(s) could not be read" if failed else ""))
-    return EXIT_UNREADABLE if failed else EXIT_OK
+         + (f"; {bad} of {len(outcomes)} file(s) could not be read" if bad else "")
+         + (f"; {others} file(s) not a report" if others else ""))
+    return EXIT_UNREADABLE if bad else EXIT_OK
 
 
-def _load_all(files: list[Path]) -> tuple[list, int]:
-    reports, failed = [], 0
-    for path in files:
-        try:
-            reports.append(load_report(path))
-        except GovDisclosureError as exc:
-            failed += 1
-            _err(f"error: {exc}")
-    return reports, failed
-
-
-def print_findings(findings: pd.DataFrame, reports: list, out=None) -> None:
+def print_findings(findings: pd.DataFrame, outcomes: list[Outcome], out=None) -> None:
     """Per report: counts by severity, then its failures (and how many were not assessable);
     findings a reviewer dismissed are listed apart and not counted."""
-    out = sys.stdout if out is None else out
-    for report in reports:
+    for outcome in outcomes:
+        report = outcome.report
         mine = findings[findings["source"] == report.source]
         dismissed = mine["review"] == "dismissed" if "review" in mine else pd.Series(False, index=mine.index)
         fails = mine[(mine["status"] == "fail") & ~dismissed]
         counts = fails["severity"].value_counts()
-        print(f"\n{report.source}  {report.agency or '(机关名称未识别)'} {report.year or ''}  {report.template}年格式", file=out)
-        print("  " + "  ".join(f"{s} {counts.get(s, 0)}" for s in SEVERITIES)
-              + f"  not assessable {int(((mine['status'] == 'not_assessable') & ~dismissed).sum())}"
-              + (f"  dismissed {int(dismissed.sum())}" if dismissed.any() else ""), file=out)
+        name = fallback_agency(report.agency, report.source)
+        what = PRE_2019_NOTE if outcome.status == "pre-2019" else f"{report.template}年格式"
+        _out(f"\n{display_path(report.source)}  {name} {year_text(report.year)}  {what}", out)
+        _out("  " + "  ".join(f"{s} {counts.get(s, 0)}" for s in SEVERITIES)
+             + f"  not assessable {int(((mine['status'] == 'not_assessable') & ~dismissed).sum())}"
+             + (f"  dismissed {int(dismissed.sum())}" if dismissed.any() else ""), out)
         for f in fails.itertuples():
             where = f" [{f.location}]" if f.location else ""
             accepted = " (accepted)" if getattr(f, "review", "") == "accepted" else ""
-            print(f"  {f.severity:<7} {f.rule:<11} {f.message}{where}{accepted}", file=out)
+            _out(f"  {f.severity:<7} {f.rule:<11} {f.message}{where}{accepted}", out)
         for f in mine[dismissed].itertuples():
-            print(f"  dismissed {f.rule:<11} {f.message} — {f.review_reason}"
-                  + (f" ({f.reviewer} {f.review_date})" if f.reviewer or f.review_date else ""), file=out)
+            _out(f"  dismissed {f.rule:<11} {f.message} — {f.review_reason}"
+                 + (f" ({f.reviewer} {f.review_date})" if f.reviewer or f.review_date else ""), out)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -102,21 +142,36 @@ def cmd_check(args: argparse.Namespace) -> int:
     except GovDisclosureError as exc:
         _err(f"error: {exc}")
         return EXIT_UNREADABLE
-    files = discover(args.files)
-    reports, failed = _load_all(files)
+    outcomes, bad = read_files(args.files)
+    for outcome in outcomes:
+        say_trouble(outcome)
+    read = [o for o in outcomes if o.report is not None]
     params = {"S-COPY": {"threshold": args.copy_threshold},
               "S-COPY-PEER": {"threshold": args.copy_threshold}} if args.copy_threshold is not None else None
-    findings = check(reports, blank_as_zero=args.blank_as_zero, agencies=agencies, reviews=reviews, params=params)
-    print_findings(findings, reports)
+    corpus = build_corpus([o.report for o in read], agencies=agencies)
+    corpus.reports["updated"] = [o.updated for o in read]  # which version of an agency-year is primary
+    try:
+        findings = check_corpus(corpus, blank_as_zero=args.blank_as_zero, params=params)
+        if reviews is not None:
+            findings = apply_reviews(findings, reviews)
+    except Exception as exc:  # a bug of the kit: said, not a traceback
+        from .digest import failure
+
+        _err(f"failed: {failure('checking', exc, 'checking the reports')}")
+        return EXIT_UNREADABLE
+    findings["agency"] = findings["source"].map(dict(zip(corpus.reports["source"], corpus.reports["agency"])))
+    findings["agency"] = [fallback_agency(a, s) for a, s in zip(findings["agency"], findings["source"])]
+    print_findings(findings, read)
     unmatched = findings.attrs.get("unmatched_reviews", [])
     if unmatched:
         _err(f"{len(unmatched)} review decision(s) match no finding of these reports: " + "; ".join(unmatched[:5])
              + (" …" if len(unmatched) > 5 else ""))
     if args.output:
-        write_table(findings, args.output)
+        if not _write_or_say(findings, Path(args.output)):
+            return EXIT_UNREADABLE
         _err(f"wrote {len(findings)} finding(s) to {args.output}")
-    if failed:
-        _err(f"{failed} of {len(files)} file(s) could not be read")
+    if bad:
+        _err(f"{bad} of {len(outcomes)} file(s) could not be read")
         return EXIT_UNREADABLE
     return EXIT_FINDINGS if len(at_or_above(findings, args.fail_on)) else EXIT_OK
 
@@ -125,23 +180,41 @@ def cmd_batch(args: argparse.Namespace, *, exports: bool = True) -> int:
     from . import batch
 
     batch.install_sigterm_as_interrupt()
-    result = batch.run(args.inputs, args.output, workers=args.workers, scheduler=getattr(args, "scheduler", None),
-                       fail_on=args.fail_on, render=not getattr(args, "no_render", False),
-                       compare=exports, excel=exports, progress=not args.quiet)
+    try:
+        result = batch.run(args.inputs, args.output, workers=args.workers,
+                           scheduler=getattr(args, "scheduler", None), fail_on=args.fail_on,
+                           render=not getattr(args, "no_render", False), compare=exports, excel=exports,
+                           progress=not args.quiet)
+    except batch.OutputBusy as exc:
+        _err(f"error: {exc}")
+        return EXIT_UNREADABLE
+    except OSError as exc:  # the output folder cannot be made or written (read-only, full)
+        _err(f"error: cannot write into {args.output}: {exc.strerror or exc}")
+        return EXIT_UNREADABLE
     summary = result.summary
-    files = summary[summary["file"] != "(comparison)"]
-    bad = summary[summary["status"].isin(["failed", "unreadable"])]
-    for row in bad.itertuples():
+    for row in summary[summary["status"].isin(batch.BAD)].itertuples():
         first_line = str(row.error).strip().splitlines()[0] if str(row.error).strip() else "unknown error"
         where = "" if first_line.startswith(str(row.file)) else f"{row.file}: "
         _err(f"{row.status}: {where}{first_line}")
-    rendered = int(((files["status"] == "ok")).sum())
-    unchanged = int((files["status"] == "skipped").sum())
-    failed = int(files["status"].isin(["failed", "unreadable"]).sum())
+    counts = result.counts
+    files = sum(counts.values())
+    rendered = summary.loc[summary["file"] != "(comparison)", "rendered"]
+    parts = [f"{int((rendered == 'new').sum())} report(s) rendered, {int((rendered == 'unchanged').sum())} unchanged"]
+    for status, word in (("duplicate", "duplicate(s)"), ("pre-2019", "pre-2019"), ("not a report", "not a report"),
+                         ("unreadable", "unreadable"), ("failed", "failed"), ("interrupted", "interrupted")):
+        if counts[status]:
+            parts.append(f"{counts[status]} {word}")
     compare = summary[summary["file"] == "(comparison)"]
-    compare_word = f"; comparison {compare.iloc[0]['status']}" if len(compare) else ""
-    _err(f"{len(files)} file(s): {rendered} report(s) rendered, {unchanged} unchanged, {failed} of {len(files)} "
-         f"failed{compare_word}; see {Path(args.output) / 'index.html'} and {Path(args.output) / 'run_summary.csv'}")
+    if len(compare):
+        parts[-1] += f"; comparison {'failed' if compare.iloc[0]['status'] == 'failed' else 'ok'}"
+    _err(f"{files} file(s): {', '.join(parts)}; see {Path(args.output) / 'index.html'} and "
+         f"{Path(args.output) / 'run_summary.csv'}")
+    if result.output_error:
+        _err(f"error: {result.output_error}; the outputs of an earlier run are left as they were")
+    elif not files:
+        _err(f"error: no report file found in {', '.join(args.inputs)}")
+    elif not len(result.reports) and not result.interrupted:
+        _err("error: no file could be read as a report")
     if result.interrupted:
         _err("interrupted: rerun the same command to resume")
     return result.exit_code
@@ -230,13 +303,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # a terminal that is not UTF-8 gets escapes, not a crash
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError):
+            pass
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return args.func(args)
     except KeyboardInterrupt:
         _err("interrupted")
-        return 130
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # a bug of the kit: one line, and the traceback on request
+        if os.environ.get("GOVDISCLOSURE_DEBUG"):
+            raise
+        _err(f"error: govdisclosure {args.command} stopped on an unexpected {type(exc).__name__}: {exc} "
+             "(a bug: set GOVDISCLOSURE_DEBUG=1 to see where, and please report it)")
+        return EXIT_UNREADABLE
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,9 +2,8 @@
 
 A corpus is a folder of report files (parsed here), a ``.json`` list of files, or the output
 folder of ``govdisclosure batch`` (its ``corpus/*.parquet`` are read, nothing is parsed again).
-One report per agency-year is kept: the batch's ``primary`` rendering where the reports table
-has that column, else of two renderings of the same report (crawler text and the HTML page)
-the one with fewer ambiguous cells.
+One report per agency-year is kept: the batch's ``primary`` rendering, or for a folder parsed
+here the primary of its versions by the same rule (:mod:`.checks.versions`).
 
 >>> corpus = load("data/corpus")
 >>> overview(corpus)                          # a Styler: one row per agency-year
@@ -26,6 +25,8 @@ from .agencies import agency_key
 from .checks import check
 from .checks.catalogue import RULES
 from .display import fmt_count, fmt_measure, sentence
+from .checks.frame import build_corpus
+from .checks.versions import primaries
 from .errors import GovDisclosureError
 from .measures import MEASURE, MIN_CASES, measures_table
 from .parse import load_report
@@ -99,6 +100,7 @@ def load(corpus: str | Path, *, years: str | None = None, agencies: str | None =
             except GovDisclosureError:
                 continue
         reports = report_rows(loaded)
+        reports["primary"] = primaries(build_corpus(loaded)) if loaded else []
         findings = check(loaded)
         measures = measures_table(loaded)
     else:

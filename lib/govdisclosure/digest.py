@@ -1,53 +1,155 @@
-"""Parse and check a chunk of files in a worker process; return tables, not objects.
+"""Read, classify and check files — one at a time (:func:`read_one`, for the command line) or a
+chunk in a worker process (:func:`digest_files`, the corpus stage of the batch), returning
+tables, not objects.
 
-This is the corpus stage of the batch.  It imports only what reading and checking need (no
-IPython, papermill or nbconvert), so its worker processes start quickly.
+Every file ends in one class (:data:`FILE_CLASSES`): ``report`` (read), ``pre-2019`` (a
+report from before the national template: recognised, no statistical table read), ``not a
+report`` (a page or note without the template's tables and sections), ``unreadable``
+(damaged, empty, binary, encrypted, or not a regular file), ``failed`` (the kit broke on it:
+a bug, or a file that reached a limit of :mod:`.limits`; the error says which).  The batch
+adds ``duplicate``: another file of an agency-year already read (see :mod:`.checks.versions`).
+Nothing a file does ends the work on the others.
+
+This module imports only what reading and checking need (no IPython, papermill or nbconvert),
+so worker processes start quickly.
 """
 
 from __future__ import annotations
 
 import time
+import traceback
+from dataclasses import dataclass
 
 import pandas as pd
 
-from .checks import check
+from .checks import FINDING_COLUMNS, check
 from .checks.catalogue import RULES
 from .checks.frame import cells_table, report_table
-from .errors import GovDisclosureError
+from .checks.versions import published_date
+from .errors import NotAReportError, ReportReadError
+from .limits import FILE_MEMORY_BYTES, FILE_SECONDS, TimeLimitExceeded, file_limits
 from .measures import MIN_CASES, measure_rows
-from .parse import load_report
+from .model import Report
+from .names import fallback_agency, known
+from .parse import parse_document
+from .readers import display_path, read_document
+from .template import PRE_2019
 
 # rules that compare reports with each other: the batch runs them once on the whole corpus
-CROSS_YEAR_RULES = ("X-CARRY", "X-STOCK", "X-YOY", "S-COPY", "S-COPY-PEER", "S-COPY-TABLE", "H-SUM")
+CROSS_YEAR_RULES = ("X-CARRY", "X-STOCK", "X-YOY", "S-COPY", "S-COPY-PEER", "S-COPY-TABLE", "H-SUM", "X-VERSION")
 WITHIN_REPORT_RULES = tuple(r.id for r in RULES if r.id not in CROSS_YEAR_RULES)
+FILE_CLASSES = ("report", "duplicate", "pre-2019", "not a report", "unreadable", "failed")
+PRE_2019_NOTE = "2019年以前的旧格式年报，未读取统计表"
+NO_AGENCY_NOTE = "机关名称未识别，以文件名代替"
+NO_YEAR_NOTE = "年度未识别"
+HEAD_LINES = 12  # lines near the top where a page states when it was published or updated
+
+
+@dataclass
+class Outcome:
+    """What became of one file."""
+
+    file: str
+    status: str  # report | pre-2019 | not a report | unreadable | failed
+    report: Report | None = None
+    error: str = ""
+    seconds: float = 0.0
+    updated: str | None = None  # ISO date the page says it was published or last updated
+
+
+def read_one(path, *, seconds: float | None = FILE_SECONDS, memory: int | None = FILE_MEMORY_BYTES) -> Outcome:
+    """Read one file under the limits of :mod:`.limits` and class it; never raises (except
+    ``KeyboardInterrupt``)."""
+    started = time.perf_counter()
+    name = str(path)
+    try:
+        with file_limits(seconds, memory):
+            doc = read_document(path)
+            report = parse_document(doc)
+            updated = published_date(doc.fields, (line.text for line in doc.lines[:HEAD_LINES]))
+    except NotAReportError as exc:
+        return Outcome(name, "not a report", error=str(exc), seconds=time.perf_counter() - started)
+    except ReportReadError as exc:
+        return Outcome(name, "unreadable", error=str(exc), seconds=time.perf_counter() - started)
+    except TimeLimitExceeded as exc:
+        return Outcome(name, "failed", error=f"{name}: {exc}", seconds=time.perf_counter() - started)
+    except MemoryError:
+        return Outcome(name, "failed", seconds=time.perf_counter() - started,
+                       error=f"{name}: stopped when it needed more than {memory / 2 ** 30:g} GB of memory "
+                             "(the limit for one file)" if memory else f"{name}: ran out of memory")
+    except Exception as exc:  # a bug of the kit: recorded against this file, the others go on
+        return Outcome(name, "failed", seconds=time.perf_counter() - started, error=failure(name, exc))
+    # a file name that is not UTF-8 cannot enter a table (pandas holds text as UTF-8): the report
+    # is known by its name with escapes (readers.display_path)
+    report.source = display_path(report.source)
+    status = "pre-2019" if report.template == PRE_2019 else "report"
+    return Outcome(name, status, report, seconds=time.perf_counter() - started, updated=updated)
+
+
+def failure(name: str, exc: BaseException, doing: str = "reading it") -> str:
+    """The message of a file that broke the kit: the error and where it arose."""
+    where = traceback.extract_tb(exc.__traceback__)[-3:]
+    trail = " < ".join(f"{frame.name} ({frame.filename.rsplit('/', 1)[-1]}:{frame.lineno})" for frame in reversed(where))
+    return f"{name}: {type(exc).__name__} while {doing}: {exc} [{trail}] (a bug in govdisclosure)"
+
+
+def notes_of(report: Report) -> str:
+    """What an analyst must know of a report's identity: a fallback name, an unknown year, an
+    old format."""
+    notes = []
+    if report.template == PRE_2019:
+        notes.append(PRE_2019_NOTE)
+    if not (known(report.agency) and str(report.agency).strip()):
+        notes.append(NO_AGENCY_NOTE)
+    if not known(report.year):
+        notes.append(NO_YEAR_NOTE)
+    return "；".join(notes)
+
+
+def _tables(reports: list[Report], outcomes: list[Outcome]) -> dict:
+    """The chunk's tables (raises on a bug in checking or measuring any one report)."""
+    table = report_table(reports)
+    table["agency"] = [fallback_agency(r.agency, r.source) for r in reports]  # never NaN in an output
+    table["note"] = [notes_of(r) for r in reports]
+    table["seconds"] = [o.seconds for o in outcomes]
+    table["format"] = [r.format for r in reports]
+    table["sha256"] = [r.sha256 for r in reports]
+    table["updated"] = [o.updated for o in outcomes]  # which version of an agency-year is primary
+    shown = dict(zip(table["source"], table["agency"]))
+    findings = check(reports, rules=WITHIN_REPORT_RULES) if reports else pd.DataFrame(columns=FINDING_COLUMNS)
+    if len(findings):
+        findings["agency"] = findings["source"].map(shown)
+    rows = [row for r in reports if r.template != PRE_2019 for row in measure_rows(r)]  # no table: no measure
+    measures = pd.DataFrame(rows)
+    if rows:
+        measures["agency"] = measures["source"].map(shown)
+        measures["rankable"] = measures["cases"].fillna(0) >= MIN_CASES
+    return dict(reports=table, cells=cells_table(reports), findings=findings, measures=measures,
+                sections=[r.sections for r in reports])
 
 
 def digest_files(paths: list[str]) -> dict:
-    """Parse and check (within-report rules) a chunk of files.
+    """Read, class and check (within-report rules) a chunk of files.
 
-    Returns the reports' rows, their tidy cells, findings, measures and sections, and the
-    files that could not be read with the reason.  Cross-year rules run later, on the whole
-    corpus.
+    Returns the reports' rows (class ``report`` and ``pre-2019``), their tidy cells, findings,
+    measures and sections, and ``files``: one row per path with its class, error and seconds.
+    Cross-year rules run later, on the whole corpus.  A report on which checking or measuring
+    breaks is class ``failed`` and left out of the tables; the others stay.
     """
-    reports, failures, seconds = [], [], []
-    for path in paths:
-        started = time.perf_counter()
-        try:
-            reports.append(load_report(path))
-            seconds.append(time.perf_counter() - started)
-        except GovDisclosureError as exc:
-            failures.append(dict(file=str(path), error=str(exc), seconds=time.perf_counter() - started))
-        except Exception as exc:  # an unexpected parser error is this file's failure, not the batch's
-            failures.append(dict(file=str(path), error=f"unexpected {type(exc).__name__}: {exc}",
-                                 seconds=time.perf_counter() - started))
-    table = report_table(reports)
-    table["seconds"] = seconds
-    table["format"] = [r.format for r in reports]
-    table["sha256"] = [r.sha256 for r in reports]
-    findings = check(reports, rules=WITHIN_REPORT_RULES) if reports else pd.DataFrame()
-    rows = [row for r in reports for row in measure_rows(r)]
-    measures = pd.DataFrame(rows)
-    if rows:
-        measures["rankable"] = measures["cases"].fillna(0) >= MIN_CASES
-    return dict(reports=table, cells=cells_table(reports), findings=findings, measures=measures,
-                sections=[r.sections for r in reports], failures=failures)
+    outcomes = [read_one(path) for path in paths]
+    read = [o for o in outcomes if o.report is not None]
+    try:
+        tables = _tables([o.report for o in read], read)
+    except Exception:  # find the report that breaks it, and keep the others
+        kept = []
+        for outcome in read:
+            try:
+                _tables([outcome.report], [outcome])
+                kept.append(outcome)
+            except Exception as exc:
+                outcome.status, outcome.error = "failed", failure(outcome.file, exc, "checking it")
+                outcome.report = None
+        read = kept
+        tables = _tables([o.report for o in read], read)
+    tables["files"] = [dict(file=o.file, status=o.status, error=o.error, seconds=o.seconds) for o in outcomes]
+    return tables

@@ -26,13 +26,14 @@ import pandas as pd
 from . import __version__
 from .display import environment, fmt_count, fmt_rate
 from .export import write_text
+from .names import year_text
 
 INLINE_LIMIT = 2_000  # rows of a table written into the page itself
 PAGE_ROWS = 200  # rows the script shows at a time for a table read from the data file
 SEVERITIES = ("error", "warning", "info")
 STATUS_WORD = {"ok": "已生成", "skipped": "未变化（沿用）", "failed": "失败", "unreadable": "无法读取",
-               "interrupted": "中断", "parsed": "已读取", "report": "报告", "duplicate": "重复版本",
-               "pre-2019": "2019 年以前的格式", "not a report": "不是年度报告"}
+               "interrupted": "中断", "parsed": "已读取", "report": "已生成", "duplicate": "重复版本",
+               "pre-2019": "2019年以前的旧格式", "not a report": "不是年报"}
 PROBLEM = ("failed", "unreadable", "interrupted")
 READER_WORD = {"text": "文本", "html": "网页", "markdown": "Markdown", "docx": "Word", "pdfplumber": "PDF",
                "pdfium": "PDF", "ocr": "PDF·OCR", "pdf": "PDF"}
@@ -121,34 +122,43 @@ def overview_rows(out: Path, corpus: dict, summary: pd.DataFrame) -> list[dict]:
     return rows
 
 
-def file_rows(corpus: dict, summary: pd.DataFrame) -> list[dict]:
-    """One dict per input file (not the comparison): who, file, status, failures, reason."""
+def file_rows(corpus: dict, summary: pd.DataFrame, shown: dict[str, str] | None = None) -> list[dict]:
+    """One dict per input file (not the comparison): who, file, status, failures, reason.
+    ``shown``: the name a file is listed under when it was read under another path (a name
+    that is not UTF-8 shown with escapes), source → shown."""
     findings = corpus.get("findings")
     fails = findings[findings["status"] == "fail"] if findings is not None and len(findings) else None
     counts = fails.groupby(["source", "severity"]).size().unstack(fill_value=0) if fails is not None and len(fails) \
         else pd.DataFrame()
+    source_of = {v: k for k, v in (shown or {}).items()}
     rows = []
-    for r in summary.sort_values(["agency", "year", "file"], na_position="last").itertuples():
-        if r.file == "(comparison)":
+    order = summary.assign(_year=pd.to_numeric(summary["year"], errors="coerce"))
+    for r in order.sort_values(["agency", "_year", "file"], na_position="last").itertuples():
+        if r.file in ("(comparison)", "(cross-year rules)"):
             continue
         status = _text(r.status)
-        who = " ".join(x for x in (_text(r.agency), _text(r.year)) if x) or "—"
-        sev = [int(counts.at[r.file, s]) if r.file in counts.index and s in counts.columns else 0 for s in SEVERITIES]
+        word = STATUS_WORD.get(status, status)
+        if status == "report" and _text(getattr(r, "rendered", "")) == "unchanged":
+            word = STATUS_WORD["skipped"]
+        who = f"{_text(r.agency)} {year_text(r.year)}" if _text(r.agency) else "—"
+        source = source_of.get(r.file, r.file)
+        sev = [int(counts.at[source, s]) if source in counts.index and s in counts.columns else 0 for s in SEVERITIES]
+        why = "；".join(x for x in (_text(getattr(r, "note", "")), _text(r.error)) if x)
         rows.append(dict(status_class=status.replace(" ", "-"), who=_cell(who, None, _text(r.html) or None),
-                         file=_cell(Path(str(r.file)).name), status=_cell(STATUS_WORD.get(status, status)),
+                         file=_cell(Path(str(r.file)).name), status=_cell(word),
                          error=_cell(str(sev[0]), sev[0]), warning=_cell(str(sev[1]), sev[1]),
-                         info=_cell(str(sev[2]), sev[2]), reason=_cell(_text(r.error)[:300])))
+                         info=_cell(str(sev[2]), sev[2]), reason=_cell(why[:300])))
     return rows
 
 
-def write_index(out: Path, corpus: dict, summary: pd.DataFrame) -> Path:
+def write_index(out: Path, corpus: dict, summary: pd.DataFrame, shown: dict[str, str] | None = None) -> Path:
     """Write ``OUT/index.html`` (and ``OUT/index-data.js`` for tables above
     :data:`INLINE_LIMIT` rows; removed when no longer needed).  ``corpus`` is the batch's
     corpus dict (reports, findings, measures, cells), ``summary`` its run summary (file,
-    agency, year, status, error, html)."""
+    agency, year, status, rendered, note, error, html); ``shown`` as for :func:`file_rows`."""
     out = Path(out)
     overview = overview_rows(out, corpus, summary)
-    files = file_rows(corpus, summary)
+    files = file_rows(corpus, summary, shown)
     data: dict[str, list] = {}
     tables = []
     for name, title, columns, rows in (("overview", "机关年度", OVERVIEW_COLUMNS, overview),

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import html
 import os
 import re
-import tempfile
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,14 +19,11 @@ import nbformat
 
 from .errors import GovDisclosureError
 from .export import write_text
+from .names import safe_stem  # noqa: F401  (where it was first defined)
 
 NOTEBOOKS = Path(os.environ.get("GOVDISCLOSURE_NOTEBOOKS", Path(__file__).resolve().parents[2] / "notebooks"))
 REPORT_NOTEBOOK = "report.ipynb"
 COMPARE_NOTEBOOK = "compare.ipynb"
-
-_UNSAFE = re.compile(r"[^\w\u3400-\u9fff-]+")
-_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)$", re.I)
-
 
 def notebook_path(name: str | Path) -> Path:
     """A notebook of the project by name, or any notebook by its path."""
@@ -39,25 +35,6 @@ def notebook_path(name: str | Path) -> Path:
                                  "install the project from its source tree (pip install -e .) or set "
                                  "GOVDISCLOSURE_NOTEBOOKS to the folder that holds the notebooks")
     return path
-
-
-def safe_stem(agency: str | None, year: int | None, source: str | Path) -> str:
-    """A file name stem safe on every OS, whatever the agency name holds.
-
-    Letters, digits and Chinese characters are kept; everything else (path separators,
-    dots, quotes, control characters, markup) becomes "_"; the name is cut to a length every
-    file system accepts; a short hash of the source path keeps two reports of one
-    agency-year (two renderings) apart.
-    """
-    name = unicodedata.normalize("NFKC", agency or "未识别机关")
-    name = _UNSAFE.sub("_", name).strip("_")
-    while len(name.encode("utf-8")) > 150:  # file systems limit names in bytes, not characters
-        name = name[:-1]
-    name = name or "未识别机关"
-    if _WINDOWS_RESERVED.match(name):
-        name = f"_{name}"
-    digest = hashlib.sha256(str(source).encode("utf-8")).hexdigest()[:8]
-    return f"{year or '未知年度'}_{name}_{digest}"
 
 
 @dataclass
@@ -184,28 +161,60 @@ def export_html(notebook: nbformat.NotebookNode, path: Path, title: str | None =
     return write_text(path, body)
 
 
+class _MemoryIO:
+    """A papermill I/O handler (``memory://``) that keeps the executed notebook in this process:
+    no temporary notebook file is written, so none is left behind when a worker is killed."""
+
+    notebooks: dict[str, str] = {}
+
+    def read(self, path: str) -> str:
+        return self.notebooks[path]
+
+    def write(self, buf: str, path: str) -> None:
+        self.notebooks[path] = buf
+
+    def listdir(self, path: str) -> list[str]:
+        return []
+
+    def pretty_path(self, path: str) -> str:
+        return path
+
+
+@functools.lru_cache(maxsize=1)
+def _memory_io() -> _MemoryIO:
+    from papermill.iorw import papermill_io
+
+    handler = _MemoryIO()
+    papermill_io.register("memory://", handler)
+    return handler
+
+
 def execute(notebook: str | Path, parameters: dict, *, cwd: Path | None = None, engine_name: str | None = None,
             kernel_name: str = "python3") -> tuple[nbformat.NotebookNode, str]:
-    """Run a notebook of the project with papermill; return (executed notebook, error or "")."""
+    """Run a notebook of the project with papermill; return (executed notebook, error or "").
+
+    The executed notebook stays in memory (no temporary file), with papermill's error banner
+    at the failing cell when a cell failed.
+    """
+    import uuid
+
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     path = notebook_path(notebook)
-    handle, name = tempfile.mkstemp(prefix="govdisclosure-", suffix=".ipynb")
-    os.close(handle)
-    output = Path(name)
+    store = _memory_io()
+    output = f"memory://{uuid.uuid4().hex}.ipynb"
     try:
         try:
-            papermill.execute_notebook(str(path), str(output), parameters=parameters, cwd=str(cwd or path.parent),
+            papermill.execute_notebook(str(path), output, parameters=parameters, cwd=str(cwd or path.parent),
                                        kernel_name=kernel_name, engine_name=engine_name, progress_bar=False,
                                        log_output=False)
             error = ""
         except PapermillExecutionError as exc:
             error = f"{exc.ename}: {exc.evalue}"
-        return nbformat.read(output, as_version=4), error
+        return nbformat.reads(store.notebooks[output], as_version=4), error
     finally:
-        if output.exists():
-            output.unlink()
+        store.notebooks.pop(output, None)
 
 
 def render_report(source: str | Path, out_dir: str | Path, *, agency: str | None = None, year: int | None = None,

@@ -13,6 +13,7 @@ fork (daemonic Dask workers)::
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
 import traceback
@@ -29,6 +30,7 @@ import papermill  # noqa: E402,F401
 
 from . import compare, digest, display, engine, index, notebook  # noqa: E402,F401
 from .fonts import use_cjk_font  # noqa: E402
+from .limits import RENDER_MEMORY_BYTES, RENDER_SECONDS, TimeLimitExceeded, file_limits  # noqa: E402
 from .render import execute, export_html  # noqa: E402
 
 def _warm() -> None:
@@ -55,13 +57,29 @@ def _warm() -> None:
 
 _warm()
 
+
+class _ExtraParameters(logging.Filter):
+    """The batch passes ``versions`` (the agency-year's other files) to a report notebook that
+    may not declare it yet: not a warning worth printing over the progress bar."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Passed unknown parameter: versions")
+
+
+logging.getLogger("papermill").addFilter(_ExtraParameters())
+
+
 def render_job(job: dict) -> dict:
-    """Execute the report notebook for one job and write its HTML (also when it fails)."""
+    """Execute the report notebook for one job and write its HTML (also when it fails), within
+    the time and memory limits of one report (:mod:`.limits`)."""
     started = time.perf_counter()
     try:
-        nb, error = execute(job["notebook"], job["parameters"], engine_name=engine.ENGINE_NAME)
-        export_html(nb, Path(job["html"]))
+        with file_limits(RENDER_SECONDS, RENDER_MEMORY_BYTES):
+            nb, error = execute(job["notebook"], job["parameters"], engine_name=engine.ENGINE_NAME)
+            export_html(nb, Path(job["html"]))
         status = "failed" if error else "ok"
+    except TimeLimitExceeded as exc:
+        status, error = "failed", f"rendering {exc}"
     except Exception as exc:
         status, error = "failed", f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
     return dict(stem=job["stem"], status=status, error=error, seconds=time.perf_counter() - started)

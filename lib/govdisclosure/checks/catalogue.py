@@ -99,6 +99,9 @@ RULES: tuple[Rule, ...] = (
          "info", BOTH, "copy_table", dict(min_nonzero={"t3": 10, "t4": 4, "t2": 4}, min_sum={"t3": 30, "t4": 10, "t2": 20})),
     Rule("H-SUM", "汇总报告不少于所属机关之和", "汇总报告（全县、全市）表三、表四各行总计 ≥ 机关表中所属机关同年度之和",
          "warning", BOTH, "hierarchy_sum", {}),
+    Rule("X-VERSION", "同一年度报告的不同版本数字不一致",
+         "同一机关同一年度的各个文件（转载、重新发布的版本）表二、表三、表四同一单元格的数字相同",
+         "warning", BOTH, "versions", {}),
 )
 
 RULE = {r.id: r for r in RULES}

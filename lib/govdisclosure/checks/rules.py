@@ -25,6 +25,7 @@ from .frame import BLANK, DASH, MISSING, NUMBER, STATES, TEXT, Corpus, Cube
 from .narrative import claim_rows, fee_statement
 from .text import (content_of, fingerprint, is_summary, repeated_words, self_statements, shared_share,
                    stale_statements)
+from .versions import versions
 
 EPS = 1e-6
 COLUMN_LABEL = {"t3": {c.key: c.label for c in T3_COLUMNS}, "t4": {c.key: c.label for c in T4_COLUMNS},
@@ -1011,5 +1012,6 @@ KINDS: dict[str, Callable[..., list[dict]]] = {
     "text_fee": text_fee, "sections": sections, "headings": headings, "copy": copy, "copy_peer": copy_peer,
     "copy_table": copy_table, "deadline": deadline, "blanks": blanks, "self_contradiction": self_contradiction,
     "repeated": repeated, "stale": stale, "hierarchy_sum": hierarchy_sum, "lost_numbers": lost_numbers,
+    "versions": versions,
 }
 CROSS_YEAR = {"carry_over", "stock", "year_on_year", "copy", "copy_peer", "copy_table", "hierarchy_sum"}

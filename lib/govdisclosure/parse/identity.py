@@ -21,9 +21,10 @@ from ..template import AGENCY_SUFFIXES, PERIOD_PATTERN, PUBLISHER_FIELD_NAMES, R
 _TITLE = re.compile(
     r"(?P<pre>[^\n。]{0,120}?)(?P<year>(?:19|20)\d{2})\s?年\s?度?\s?(?P<post>[^\n。]{0,60}?)\s?"
     r"(?:政府信息公开|政务公开|信息公开)(?:工作)?\s?(?:年度)?\s?(?:报告|年报|工作)")
-_BRACKETED = re.compile(r"[（(][^（）()]{0,40}[）)]")
+# a note in brackets after a name (「（代表市政府）」, 「（市科委）」): it holds Chinese
+_BRACKETED = re.compile(r"[（(][^（）()]{0,40}?[\u3400-\u9fff][^（）()]{0,40}?[）)]")
 # What comes before a name in a title or a sentence: the name starts after the last of these.
-_BEFORE_NAME = re.compile(r".*(?:[。，；;：:、《「“”」》\"'\[\]【】]|关于|印发|公布|发布|转发|编制|现将|特将|根据)")
+_BEFORE_NAME = re.compile(r".*(?:[。，；;：:、《「“”」》【】]|关于|印发|公布|发布|转发|编制|现将|特将|根据)")
 _NAME = re.compile(rf"^[\u3400-\u9fffA-Za-z0-9·]{{2,40}}?(?:{'|'.join(AGENCY_SUFFIXES)})$")
 _NOT_A_NAME = re.compile(r"^[一二三四五六七八九十]+、|报告|条例|本机关|我局|我区|我市|我委|我办|本单位|年度|以下简称")
 _PREAMBLE = re.compile(r"(?:由|，|。|^)\s?([^，。；;《》“”\s]{2,40}?)(?:（以下简称[^）]{0,20}）)?\s?(?:编制|编写|制作|发布)(?:完成)?了?(?:本|此)")
@@ -110,12 +111,25 @@ def _signature_name(doc: Document) -> str | None:
     return None
 
 
-def find_identity(doc: Document, text: str) -> Identity:
+def _before(text: str, offset: int) -> list[tuple[str, str]]:
+    """The last lines before ``offset`` (the first section heading): where a report's title is
+    when the file holds other text before the report (a page's chrome, a crawler's dump)."""
+    lines = [fold(line, 200) for line in text[max(0, offset - 1500):offset].splitlines() if line.strip()][-4:]
+    out = [(line, "lines before the first section") for line in lines]
+    out += [(a + b, "lines before the first section") for a, b in zip(lines, lines[1:])]
+    return out
+
+
+def find_identity(doc: Document, text: str, first_section: int | None = None) -> Identity:
     """The report's agency and year, and where each came from (``text``: the report's text, for the
-    statistical period and the preamble)."""
+    statistical period and the preamble; ``first_section``: where the first section heading
+    starts in it, when one was found)."""
     found = Identity()
     title_year = None
-    for candidate, where in _title_candidates(doc):
+    candidates = _title_candidates(doc)
+    if first_section:
+        candidates += _before(text, first_section)
+    for candidate, where in candidates:
         match = _TITLE.search(candidate)
         if not match:
             continue
@@ -132,6 +146,8 @@ def find_identity(doc: Document, text: str) -> Identity:
                 found.agency, found.agency_from = name, f"publisher field ({field_name})"
                 break
     head = fold(text[:3000], 3000)
+    if first_section and first_section > 3000:
+        head += " " + fold(text[max(0, first_section - 3000):first_section + 3000], 6000)
     if found.agency is None:
         match = _PREAMBLE.search(head)
         name = clean_name(match.group(1)) if match else None

@@ -25,6 +25,7 @@ class Text:
     text: str
     starts: list[int]
     is_row: list[bool]
+    first_section: int | None = None  # where the first section heading starts (find_sections)
 
 
 def joined_text(doc: Document) -> Text:
@@ -42,7 +43,8 @@ def joined_text(doc: Document) -> Text:
 
 
 def find_sections(doc: Document, text: Text) -> tuple[dict[str, str], dict[str, str], dict[str, str], list[str]]:
-    """(sections' prose by key, where each heading was printed, the headings, notes)."""
+    """(sections' prose by key, where each heading was printed, the headings, notes).  The
+    offset in ``text`` where the first section starts is left in ``text.first_section``."""
     found: list[tuple[int, int, str, str]] = []  # (start, end, key, heading)
     notes: list[str] = []
     position = 0
@@ -56,6 +58,7 @@ def find_sections(doc: Document, text: Text) -> tuple[dict[str, str], dict[str, 
     found.sort()
     found += _by_content(text.text, found, notes)
     found.sort()
+    text.first_section = found[0][0] if found else None
     sections: dict[str, str] = {}
     where: dict[str, str] = {}
     headings: dict[str, str] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,4 +52,15 @@ def sha256_of(data: bytes) -> str:
 
 
 def display_path(path: str | Path) -> str:
-    return str(path)
+    """``path`` as valid UTF-8 text for messages and output tables.
+
+    A file name that is not valid UTF-8 (GBK bytes from a Windows archive unpacked on Linux)
+    reaches Python with its bad bytes as lone surrogates, which no UTF-8 file, terminal or
+    Parquet column accepts; they are shown as ``\\xNN`` escapes.  Valid names are unchanged.
+    """
+    text = os.fspath(path)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return os.fsencode(text).decode("utf-8", errors="backslashreplace")

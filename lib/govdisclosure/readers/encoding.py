@@ -31,6 +31,32 @@ def is_binary(data: bytes) -> bool:
     return controls / len(head) > 0.05
 
 
+def utf16_without_bom(data: bytes) -> str | None:
+    """The name of the UTF-16 variant ``data`` is in when it has no byte-order mark
+    ("utf-16-le" or "utf-16-be"), else None.
+
+    Such text has NUL bytes in every other position (the high byte of ASCII characters: digits,
+    tabs, line breaks) and almost none in the others; random binary data has them anywhere.
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None  # the mark says it (decode_report reads it)
+    head = data[:8192]
+    head = head[: len(head) - len(head) % 2]
+    half = len(head) // 2
+    if half < 8:
+        return None
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    for name, nuls, others in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if nuls >= 0.1 * half and others <= 0.25 * nuls:
+            try:
+                text = head.decode(name)
+            except UnicodeDecodeError:
+                continue
+            if not any(ch < " " and ch not in "\t\r\n\x0c" for ch in text):
+                return name
+    return None
+
+
 def _nearly_utf8(data: bytes) -> tuple[str, int] | None:
     """UTF-8 text damaged in a few places (a crawler cut the last character in half, a stray byte).
 

@@ -12,6 +12,7 @@ of cells.
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 from lxml import etree
 
@@ -145,13 +146,125 @@ def _meta_fields(root) -> dict[str, str]:
     return fields
 
 
-def read_html(text: str, path: str, sha256: str, encoding: str) -> Document:
+# --------------------------------------------------------------------------- pages nested too deep
+
+# libxml2 stops at 256 levels of nesting (2,048 with its "huge" option) and silently drops
+# everything below: a page of Word-exported <div>s nested 300 deep lost its tables.
+_DEEP_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
+_DEEPEST = 2048
+# elements that only lay a page out: dropped when a page nests too deep (block ones become a
+# line break, so the text keeps its lines)
+_LAYOUT_BLOCK = frozenset({"div", "section", "article", "center", "main", "header", "footer", "aside", "nav",
+                           "blockquote", "figure", "figcaption", "form"})
+_LAYOUT_INLINE = frozenset({"span", "font", "b", "i", "u", "em", "strong", "small", "big", "a", "label", "sup", "sub",
+                            "o:p", "ins", "del", "s", "strike", "abbr", "code", "nobr", "wbr"})
+_DROP = _SKIP - {"head"}  # the head's title and meta fields name the report
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+                   "track", "wbr"})
+
+
+def _too_deep(parser) -> bool:
+    return any("Excessive depth" in entry.message for entry in parser.error_log)
+
+
+def _hidden_attributes(attrs: dict) -> bool:
+    if "hidden" in attrs:
+        return True
+    style = attrs.get("style") or ""
+    return "display:none" in re.sub(r"\s+", "", style).lower()
+
+
+class _Flattener(HTMLParser):
+    """The page again without its layout elements (:data:`_LAYOUT_BLOCK`, :data:`_LAYOUT_INLINE`)
+    and without hidden, script and style elements and their content: tables, rows, cells and
+    paragraphs stay, so the report reads as before, only much less deep."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.out: list[str] = []
+        self.dropping: str | None = None  # the tag whose hidden subtree is being dropped
+        self.level = 0
+
+    def handle_starttag(self, tag, attrs):
+        if self.dropping is not None:
+            self.level += tag == self.dropping and tag not in _VOID
+            return
+        if (tag in _DROP or _hidden_attributes(dict(attrs))) and tag not in _VOID:
+            self.dropping, self.level = tag, 1
+            return
+        if tag in _LAYOUT_BLOCK:
+            self.out.append("<br>")
+        elif tag not in _LAYOUT_INLINE:
+            self.out.append(self.get_starttag_text())
+
+    def handle_startendtag(self, tag, attrs):
+        if self.dropping is None and tag not in _LAYOUT_BLOCK and tag not in _LAYOUT_INLINE:
+            self.out.append(self.get_starttag_text())
+
+    def handle_endtag(self, tag):
+        if self.dropping is not None:
+            if tag == self.dropping:
+                self.level -= 1
+                if self.level == 0:
+                    self.dropping = None
+            return
+        if tag in _LAYOUT_BLOCK:
+            self.out.append("<br>")
+        elif tag not in _LAYOUT_INLINE:
+            self.out.append(f"</{tag}>")
+
+    def handle_data(self, data):
+        if self.dropping is None:
+            self.out.append(data)
+
+    def handle_entityref(self, name):
+        if self.dropping is None:
+            self.out.append(f"&{name};")
+
+    def handle_charref(self, name):
+        if self.dropping is None:
+            self.out.append(f"&#{name};")
+
+
+def _flatten(text: str) -> str:
+    flattener = _Flattener()
+    flattener.feed(text)
+    flattener.close()
+    return "".join(flattener.out)
+
+
+def parse_page(text: str, path: str) -> tuple[etree._Element, list[str]]:
+    """The page's element tree, and notes on how it was read.
+
+    A page nested deeper than libxml2's 256 levels is read again with its deeper limit (2,048),
+    and deeper still after removing its layout elements (:class:`_Flattener`); never cut
+    silently.  Raises :class:`ReportReadError` for markup that cannot be parsed or that is too
+    deep even then (tables inside tables thousands of levels down).
+    """
+    notes: list[str] = []
     try:
         root = etree.fromstring(text, _PARSER)
+        if _too_deep(_PARSER):
+            root = etree.fromstring(text, _DEEP_PARSER)
+            if not _too_deep(_DEEP_PARSER):
+                notes.append("HTML nested more than 255 levels deep: read with libxml2's deeper limit")
+            else:
+                root = etree.fromstring(_flatten(text), _DEEP_PARSER)
+                if _too_deep(_DEEP_PARSER):
+                    raise ReportReadError(path, f"an HTML page nested at most {_DEEPEST} levels deep",
+                                          "markup nested deeper than that even without its layout elements "
+                                          "(tables inside tables?)", "libxml2 cannot read deeper markup")
+                notes.append(f"HTML nested more than {_DEEPEST} levels deep: read after removing its layout "
+                             "elements (div, span, font …) and its hidden parts")
     except (etree.ParserError, ValueError) as exc:
         raise ReportReadError(path, "an HTML page", f"markup lxml cannot parse ({exc})") from exc
     if root is None:
         raise ReportReadError(path, "an HTML page", "markup with no element in it")
+    return root, notes
+
+
+def read_html(text: str, path: str, sha256: str, encoding: str) -> Document:
+    root, notes = parse_page(text, path)
     fields = _meta_fields(root)
     lines: list[Line] = []
     buffer: list[str] = []
@@ -194,7 +307,7 @@ def read_html(text: str, path: str, sha256: str, encoding: str) -> Document:
             if el.tail:
                 buffer.append(el.tail)
     flush()
-    return Document(path, "html", lines, sha256, encoding, fields)
+    return Document(path, "html", lines, sha256, encoding, fields, notes=notes)
 
 
 # <br> and <span> are left out: PDF-to-Markdown converters put them in pipe-table cells, and a

@@ -215,7 +215,16 @@ def read_pdf_pdfplumber(data: bytes, path: str, sha256: str) -> Document:
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
     except (PDFSyntaxError, Exception) as exc:  # pdfminer raises many kinds on broken files
-        raise ReportReadError(path, "a readable PDF", f"a file pdfplumber cannot open ({type(exc).__name__})") from exc
+        cause = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc  # pdfplumber wraps them
+        if type(cause).__name__ == "PDFPasswordIncorrect":
+            raise ReportReadError(path, "a PDF that opens without a password", "a PDF encrypted with a password",
+                                  "ask the publisher for an unprotected copy, or open it with its password "
+                                  "and save it again") from exc
+        if type(cause).__name__ == "PDFEncryptionError":
+            raise ReportReadError(path, "a readable PDF", f"an encryption it cannot undo ({cause})") from exc
+        raise ReportReadError(path, "a readable PDF", f"a file pdfplumber cannot open ({type(cause).__name__})") from exc
+    notes = ["the PDF is encrypted with an empty password: read as any reader opens it"] \
+        if pdf.doc.encryption else []
     with pdf:
         try:
             pages = list(pdf.pages)
@@ -230,7 +239,7 @@ def read_pdf_pdfplumber(data: bytes, path: str, sha256: str) -> Document:
                 raise ReportReadError(path, "a readable PDF",
                                       f"page {page_number} that cannot be read ({type(exc).__name__}: {exc})") from exc
             lines += page_lines
-    return Document(path, "pdf", lines, sha256, None, {}, reader="pdfplumber")
+    return Document(path, "pdf", lines, sha256, None, {}, notes=notes, reader="pdfplumber")
 
 
 # --------------------------------------------------------------------------- PDFium (fast path)
@@ -694,7 +703,10 @@ def read_pdf_pdfium(data: bytes, path: str, sha256: str) -> Document:
     except pdfium.PdfiumError as exc:
         raise FastPathError(f"PDFium cannot open it: {exc}") from None
     lines: list[Line] = []
+    notes: list[str] = []
     try:
+        if pdfium.raw.FPDF_GetSecurityHandlerRevision(pdf.raw) != -1:  # opened: the password is empty
+            notes.append("the PDF is encrypted with an empty password: read as any reader opens it")
         if len(pdf) > MAX_PAGES:
             raise ReportReadError(path, f"a report of at most {MAX_PAGES} pages", f"{len(pdf)} pages")
         for index in range(len(pdf)):
@@ -710,7 +722,7 @@ def read_pdf_pdfium(data: bytes, path: str, sha256: str) -> Document:
             lines += page_lines
     finally:
         pdf.close()
-    return Document(path, "pdf", lines, sha256, None, {}, reader="pdfium")
+    return Document(path, "pdf", lines, sha256, None, {}, notes=notes, reader="pdfium")
 
 
 def _pdfium_page(page) -> PdfiumPage:
