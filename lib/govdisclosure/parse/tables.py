@@ -82,7 +82,10 @@ def _printed(record: Record) -> str:
 
 
 def _lose(lost: list, table: str, record: Record, why: str) -> None:
-    """Record the numbers of a record no cell took (nil markers and blanks are no loss)."""
+    """Record the numbers of a record no cell took (nil markers and blanks are no loss, nor are
+    the numbers of a sentence: prose before or after a table is not the table)."""
+    if record.norm and PROSE_MARKS.search(record.norm):
+        return
     if any(ch.isdigit() for v in record.values for ch in v.text):
         lost.append((table, _printed(record), record.loc, why))
 
