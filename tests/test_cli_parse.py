@@ -117,3 +117,31 @@ def test_an_unsupported_output_extension_is_refused(tmp_path, capsys, name):
     assert len(err) == 1
     assert err[0].startswith(f"error: {out}: expected an output file ending in .csv, .parquet, .json")
     assert "found" in err[0]
+
+
+def test_without_an_output_file_the_cells_are_printed_as_csv(tmp_path, capsys):
+    """``parse FILE`` alone, for a first look: the same table as ``-o cells.csv`` writes, on
+    standard output; the messages stay on standard error."""
+    out = tmp_path / "cells.csv"
+    assert main(["parse", str(source_of(SEED)), "-o", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["parse", str(source_of(SEED))]) == 0
+    printed = capsys.readouterr()
+    import io
+
+    shown = pd.read_csv(io.StringIO(printed.out), keep_default_na=False, na_values=[""],
+                        dtype={"raw": str, "location": str, "template": str})
+    pd.testing.assert_frame_equal(shown, read_output(out))
+    assert "standard output" in printed.err
+
+
+def test_text_printed_to_the_terminal_cannot_act_on_it(tmp_path, capsys):
+    """A report whose agency name carries an escape sequence and a direction override: the
+    printed CSV shows them as escapes, never as the characters."""
+    text = source_of(SEED).read_text(encoding="utf-8")
+    first = text.splitlines()[0]
+    page = tmp_path / "r.txt"
+    page.write_text(text.replace(first, "\x1b]0;owned\x07\u202e" + first, 1), encoding="utf-8")
+    assert main(["parse", str(page)]) == 0
+    printed = capsys.readouterr()
+    assert "\x1b" not in printed.out + printed.err and "\u202e" not in printed.out + printed.err

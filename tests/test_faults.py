@@ -280,6 +280,43 @@ def test_a_second_batch_into_the_same_folder_refuses_clearly(tmp_path):
             os.killpg(first.pid, signal.SIGKILL)
     assert code == 0, err  # the first one was not disturbed
     assert set(summary_of(out)["status"]) == {"report"}
+    assert not (out / ".lock").exists()  # a finished run leaves no lock file behind
+
+
+@pytest.mark.parametrize("stage", ["reading", "rendering"])
+def test_ctrl_c_stops_every_process_quietly_and_publishes_no_half_rendered_page(tmp_path, stage):
+    """Ctrl-C in a terminal signals the whole process group, workers included.  The workers
+    leave the stopping to the batch: no traceback from any of them, no report page written from
+    a notebook interrupted half-way (a page is there complete, or not at all), and the summary
+    says which reports the interruption left undone."""
+    folder, out = copy_reports(tmp_path / "in"), tmp_path / "out"
+    for copy in range(12):  # enough files that the reading workers are still busy when interrupted
+        for source in list(folder.glob("*.txt"))[:4]:
+            shutil.copyfile(source, folder / f"copy{copy}-{source.name}")
+    process = start("batch", str(folder), "-o", str(out), "--workers", "2", "-q")
+    try:
+        if stage == "reading":
+            wait_for(lambda: any("multiprocessing" in c for c in descendants(process.pid).values()),
+                     what="the reading workers")
+            time.sleep(0.3)
+        else:
+            wait_for(lambda: list((out / ".state").glob("*.json")) if (out / ".state").exists() else [],
+                     what="a first rendered report")
+        os.killpg(process.pid, signal.SIGINT)  # as the terminal does
+        code, err = finish(process, timeout=120)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert "interrupted" in err
+    assert group_gone(process.pid)
+    summary = summary_of(out)
+    assert set(summary["status"]) <= {"report", "duplicate", "interrupted"}, summary
+    for page in (out / "reports").glob("*.html") if (out / "reports").exists() else ():
+        text = page.read_text(encoding="utf-8")
+        assert text.rstrip().endswith("</html>")
+        assert "KeyboardInterrupt" not in text  # not a notebook stopped half-way written out as a page
+    assert not list(out.rglob("*.part"))
 
 
 def test_killing_the_batch_alone_leaves_no_worker_and_no_temporary_file(tmp_path):

@@ -35,6 +35,7 @@ import json
 import multiprocessing
 import os
 import signal
+import threading
 import subprocess
 import sys
 import tempfile
@@ -82,11 +83,37 @@ def _forkserver():
 
 def _init_parse_worker() -> None:
     die_with_parent()
+    _leave_interrupt_to_parent()
     import govdisclosure.digest  # noqa: F401
 
 
 def _init_render_worker() -> None:
     die_with_parent()
+    _leave_interrupt_to_parent()
+
+
+def _leave_interrupt_to_parent() -> None:
+    """Ctrl-C reaches every process of the terminal's group.  A worker ignores it: the batch
+    stops the workers itself, so no worker prints a traceback, and no notebook interrupted half-way
+    is written out as a failed report page."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextmanager
+def _interrupt_held() -> Iterator[None]:
+    """Start worker processes (and the render server) with Ctrl-C ignored: an ignored signal is
+    inherited across ``exec`` and Python keeps it ignored, so one arriving while a worker or the
+    server is still importing never ends there in a traceback.  The batch itself ignores Ctrl-C
+    only for the milliseconds a process takes to start (a Ctrl-C in that instant is lost; press
+    it again)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
 class LocalRunner:
@@ -117,10 +144,12 @@ class LocalRunner:
     def submit_digest(self, paths: list[str]) -> Future:
         from .digest import digest_files
 
-        return self.parse_pool().submit(digest_files, paths)
+        with _interrupt_held():
+            return self.parse_pool().submit(digest_files, paths)
 
     def submit_render(self, job: dict) -> Future:
-        return self.render_pool().submit(_render_in_worker, job)
+        with _interrupt_held():
+            return self.render_pool().submit(_render_in_worker, job)
 
     def reset_parse(self) -> None:
         """Stop the reading workers (after one died or overran) and start anew on next use."""
@@ -726,18 +755,28 @@ def output_lock(out: Path) -> Iterator[None]:
     import fcntl
 
     path = out / ".lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "another process"
+            os.close(fd)
             raise OutputBusy(f"{out}: another govdisclosure batch ({holder}) is writing into this folder; wait "
                              "for it to finish, or choose another output folder") from None
+        try:
+            current = os.stat(path).st_ino
+        except FileNotFoundError:
+            current = None
+        if current == os.fstat(fd).st_ino:
+            break
+        os.close(fd)  # the holder removed the file as we opened it: lock the new one
+    try:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}".encode(), 0)
         yield
     finally:
+        path.unlink(missing_ok=True)  # a run leaves no lock file (a killed one leaves it, unlocked)
         os.close(fd)  # releases the lock
 
 
@@ -822,7 +861,8 @@ def _run(inputs, out: Path, *, workers, scheduler, fail_on, render, compare, exc
         from multiprocessing import forkserver
 
         _forkserver()
-        forkserver.ensure_running()
+        with _interrupt_held():
+            forkserver.ensure_running()
     interrupted = False
     output_error = ""
     results: list[dict] = []

@@ -27,7 +27,7 @@ from .checks import SEVERITIES, apply_reviews, at_or_above, check_corpus
 from .checks.frame import build_corpus
 from .digest import PRE_2019_NOTE, Outcome, read_one
 from .errors import GovDisclosureError
-from .export import UnsupportedFormat, check_output, write_table
+from .export import UnsupportedFormat, check_output, csv_text, write_table
 from .model import TIDY_COLUMNS
 from .names import fallback_agency, terminal_text, year_text
 from .readers import discover, display_path, scan
@@ -72,7 +72,7 @@ def _write_or_say(frame: pd.DataFrame, out: Path) -> bool:
 
 def cmd_parse(args: argparse.Namespace) -> int:
     try:
-        out = check_output(args.output)
+        out = check_output(args.output) if args.output else None
     except UnsupportedFormat as exc:
         _err(f"error: {exc}")
         return EXIT_UNREADABLE
@@ -93,10 +93,13 @@ def cmd_parse(args: argparse.Namespace) -> int:
         _err(f"{where} ({report.template} template), {len(report.cell_list)} cells"
              + (f", {ambiguous} ambiguous" if ambiguous else "") + (f", missing {missing}" if missing else ""))
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=TIDY_COLUMNS)
-    if not _write_or_say(table, out):
+    if out is None:  # a look at one report: the cells as CSV on the terminal, nothing in it acting on it
+        sys.stdout.write(terminal_text(csv_text(table)))
+        sys.stdout.flush()
+    elif not _write_or_say(table, out):
         return EXIT_UNREADABLE
     others = sum(o.status == "not a report" for o in outcomes)
-    _err(f"wrote {len(table)} cells of {len(frames)} report(s) to {out}"
+    _err(f"wrote {len(table)} cells of {len(frames)} report(s) to {out or 'standard output'}"
          + (f"; {bad} of {len(outcomes)} file(s) could not be read" if bad else "")
          + (f"; {others} file(s) not a report" if others else ""))
     return EXIT_UNREADABLE if bad else EXIT_OK
@@ -251,8 +254,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("parse", help="read reports into the tidy cell table (CSV, Parquet or JSON)")
     p.add_argument("files", nargs="+", metavar="FILE", help="report files, or folders to search")
-    p.add_argument("-o", "--output", required=True, metavar="OUT",
-                   help="output file: .csv, .parquet or .json")
+    p.add_argument("-o", "--output", metavar="OUT",
+                   help="output file: .csv, .parquet or .json (default: CSV on standard output)")
     p.set_defaults(func=cmd_parse)
 
     p = sub.add_parser("check", help="check reports against the rule catalogue and print the findings")

@@ -175,6 +175,19 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
         pacsv.write_csv(table, handle, pacsv.WriteOptions(quoting_style="needed"))
 
 
+def csv_text(frame: pd.DataFrame) -> str:
+    """The CSV :func:`write_csv` writes, as text without the byte-order mark (to print)."""
+    import io
+
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    table = pa.Table.from_pandas(defuse_formulas(frame.reset_index(drop=True)), preserve_index=False)
+    buffer = io.BytesIO()
+    pacsv.write_csv(table, buffer, pacsv.WriteOptions(quoting_style="needed"))
+    return buffer.getvalue().decode("utf-8")
+
+
 def write_excel_sheets(sheets: dict[str, pd.DataFrame], path: Path) -> None:
     """An Excel workbook of ``sheets`` (name → frame, no index); every string written as a
     string (:data:`EXCEL_OPTIONS`)."""
