@@ -192,3 +192,74 @@ def test_rows_are_tried_in_file_order_whether_looked_up_or_scanned():
                                            parent="")])
     assert files.resolve("data/2023/hongze.txt", None).agency_id == "y2023"
     assert files.resolve("data/2024/hongze.txt", None) is None
+
+
+# --------------------------------------------------------------------------- bodies of one name in a corpus
+
+SAME_NAME = [  # (a body's name in two regions, the bare name) — districts and departments that repeat nationally
+    ("福州市鼓楼区人民政府", "南京市鼓楼区人民政府", "鼓楼区人民政府"),
+    ("北京市朝阳区人民政府", "吉林省长春市朝阳区人民政府", "朝阳区政府"),
+    ("上海市普陀区人民政府", "浙江省舟山市普陀区人民政府", "普陀区人民政府"),
+    ("南京市鼓楼区财政局", "福州市鼓楼区财政局", "鼓楼区财政局"),
+    ("福建省莆田市城厢区城市管理局", "莆田市城厢区城市管理局", None),  # one body twice (no second region)
+]
+
+
+@pytest.mark.parametrize("a,b,bare", SAME_NAME)
+def test_bodies_of_one_name_in_different_regions_get_different_keys_in_a_corpus(a, b, bare):
+    from govdisclosure.agencies import body_keys
+
+    names = [a, b] + ([bare] if bare else [])
+    keys = body_keys([agency_key(n) for n in names], [agency_region(n) for n in names])
+    if same_body(agency_region(a), agency_region(b)):
+        assert keys[0] == keys[1] == agency_key(a)
+    else:
+        assert keys[0] != keys[1]
+        assert keys[2] not in keys[:2]  # the bare name could be either: matched with neither
+
+
+def test_a_body_printed_with_and_without_its_city_stays_one_body_in_a_corpus():
+    from govdisclosure.agencies import body_keys
+
+    names = ["淮安市洪泽区人民政府", "洪泽区人民政府", "江苏省淮安市洪泽区人民政府", "福州市鼓楼区人民政府"]
+    keys = body_keys([agency_key(n) for n in names], [agency_region(n) for n in names])
+    assert keys[0] == keys[1] == keys[2] == "洪泽区" and keys[3] == "鼓楼区"
+
+
+@pytest.mark.parametrize("a,b,bare", [s for s in SAME_NAME if s[2]])
+def test_same_year_reports_of_two_bodies_of_one_name_are_two_agency_years(a, b, bare):
+    """Each is its own agency-year: both primary, no X-VERSION between them, each in the
+    measures once."""
+    from govdisclosure.checks.frame import build_corpus
+    from govdisclosure.checks.versions import primaries
+
+    t3 = consistent_t3()
+    one = make_report(t3, consistent_t4(), year=2024, agency=a)
+    two = edited(make_report(t3, consistent_t4(), year=2024, agency=b), {("t3", "new_received", "natural_person"): 9})
+    assert list(primaries(build_corpus([one, two]))) == [True, True]
+    found = check([one, two], rules=["X-VERSION"])
+    assert not (found["status"] == "fail").any()
+
+
+def test_a_batch_keeps_two_bodies_of_one_name_apart(tmp_path):
+    """The batch (workers read the files in parts): the 福州 file is not a duplicate of the 南京
+    one; both are reports, both primary, measured each once."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    from govdisclosure.cli import main
+
+    case = (Path(__file__).parent / "fixtures" / "cases" / "column-swap.txt").read_text(encoding="utf-8")
+    first = case.splitlines()[0]
+    folder, out = tmp_path / "in", tmp_path / "out"
+    folder.mkdir()
+    for i, name in enumerate(["南京市鼓楼区人民政府", "福州市鼓楼区人民政府", "南京市鼓楼区财政局", "福州市鼓楼区财政局"]):
+        (folder / f"r{i}.txt").write_text(case.replace(first, first.replace("示例县测试局", name), 1), encoding="utf-8")
+    assert main(["batch", str(folder), "-o", str(out), "--no-render", "-q", "--workers", "1"]) == 0
+    summary = pd.read_csv(out / "run_summary.csv", encoding="utf-8-sig", keep_default_na=False)
+    assert set(summary["status"]) == {"report"}
+    reports = pd.read_parquet(out / "corpus" / "reports.parquet")
+    assert reports["primary"].all() and reports["agency_key"].nunique() == 4
+    measures = pd.read_csv(out / "exports" / "measures.csv", encoding="utf-8-sig")
+    assert measures["source"].nunique() == 4

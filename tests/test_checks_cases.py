@@ -202,3 +202,51 @@ def test_a_dropped_heading_is_found_by_its_content():
     report = gd.load_report(source_of("shanghai_stcsm_2024"))
     assert report.sections.get("problems", "").lstrip().startswith("（一）主要问题")
     assert "主要问题" not in report.sections.get("review_litigation", "")
+
+
+@pytest.mark.parametrize("plus,minus", [("+", "-"), ("＋", "－"), ("﹢", "﹣"), ("+", "−"), ("＋", "-")])
+def test_every_printed_sign_of_a_change_is_read(tmp_path, plus, minus):
+    """表二's 本年增/减 with the signs as keyboards and converters print them: half-width,
+    full-width, small forms, the minus sign.  Each is a number, never text."""
+    from govdisclosure import load_report
+
+    text = (CASES / "t2-2019-signed-delta.txt").read_text(encoding="utf-8")
+    text = text.replace("\t+6\t", f"\t{plus}6\t").replace("\t－4", f"\t{minus}4")
+    path = tmp_path / "signs.txt"
+    path.write_text(text, encoding="utf-8")
+    report = load_report(path)
+    values = {(c.row, c.column): (c.value, c.state) for c in report.cell_list if c.table == "t2"}
+    assert (6, "number") in [values[k] for k in values if k[0] == "licensing"], values
+    assert (-4, "number") in [values[k] for k in values if k[0] == "fees"], values
+    assert fails(check([report]), "INT").empty
+
+
+@pytest.mark.parametrize("header,cell,value,said", [
+    ("采购总金额（万元）", "25.1", 251_000, "万元 printed in the column header"),
+    ("采购总金额(单位：万元)", "25.1", 251_000, "万元 printed in the column header"),
+    ("采购总金额（万元）", "251000元", 251_000, ""),  # the cell's own unit wins
+    ("采购总金额（元）", "251000", 251_000, ""),
+    ("采购总金额", "25.1万元", 251_000, "converted to 元"),
+    ("采购总金额", "251000元", 251_000, ""),
+    ("采购总金额", "251000", 251_000, "no unit printed"),
+])
+def test_the_unit_of_a_procurement_amount_is_taken_from_the_cell_or_its_header(tmp_path, header, cell, value, said):
+    """表二 采购总金额 is stored in 元: a unit printed in the cell, else in the column header,
+    converts it; with no unit anywhere the value is taken as printed and ``how`` says so."""
+    text = (CASES / "t2-2019-signed-delta.txt").read_text(encoding="utf-8")
+    text = text.replace("采购总金额", header).replace("251000元", cell)
+    path = tmp_path / "amount.txt"
+    path.write_text(text, encoding="utf-8")
+    amount = [c for c in gd.load_report(path).cell_list if c.column == "amount"]
+    assert len(amount) == 1 and amount[0].state == "number"
+    assert amount[0].value == pytest.approx(value)
+    assert said in amount[0].how if said else "header" not in amount[0].how
+
+
+def test_amounts_are_shown_with_their_unit():
+    from govdisclosure.template import T2_COLUMN_DEFS
+
+    assert T2_COLUMN_DEFS["amount"].heading == "采购总金额（元）"
+    assert T2_COLUMN_DEFS["amount_wan_yuan"].heading == T2_COLUMN_DEFS["amount_wan_yuan"].label  # says 万元 already
+    shown = gd.display.table(load_case("t2-2019-signed-delta.txt"), "t2").to_html()
+    assert "采购总金额（元）" in shown

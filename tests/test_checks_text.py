@@ -39,11 +39,14 @@ ALL_DONE = [
     pytest.param("本年度收到的政府信息公开申请已全部办结。", id="all-completed"),
     pytest.param("全年共受理政府信息公开申请5件，均已办理完毕。", id="each-one-finished"),
     pytest.param("依申请公开工作规范有序，申请办结率100%。", id="a-completion-rate-of-100-percent"),
+    pytest.param("全年收到政府信息公开申请5件，已全部答复。", id="all-answered"),
+    pytest.param("收到的政府信息公开申请已全部予以答复。", id="all-given-an-answer"),
 ]
 NOT_ALL_DONE = [
     pytest.param("上年结转的1件申请均已办结。", id="the-carried-over-ones-completed"),
     pytest.param("共收到政府信息公开申请5件，均在法定期限内予以答复。", id="answered-in-time-is-not-completed"),
     pytest.param("所有办结的申请中，予以公开3件。", id="of-all-completed-applications"),
+    pytest.param("收到的政府信息公开申请均在规定时限内答复。", id="answered-within-the-time-limit"),
     pytest.param("依申请公开按时办结率100%。", id="a-timeliness-rate"),
     pytest.param("意见箱收到的5条群众诉求均已办结，无政府信息公开申请以外事项。", id="not-about-applications"),
 ]

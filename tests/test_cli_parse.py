@@ -145,3 +145,13 @@ def test_text_printed_to_the_terminal_cannot_act_on_it(tmp_path, capsys):
     assert main(["parse", str(page)]) == 0
     printed = capsys.readouterr()
     assert "\x1b" not in printed.out + printed.err and "\u202e" not in printed.out + printed.err
+
+
+def test_provenance_columns_on_request(tmp_path, capsys):
+    """``--provenance``: the tidy columns, then label, how and confidence — so that a recovered
+    value can be told from one read as printed outside Python."""
+    out = tmp_path / "cells.csv"
+    assert main(["parse", str(source_of("pingtan_2020")), "-o", str(out), "--provenance"]) == 0
+    frame = pd.read_csv(out, encoding="utf-8-sig", keep_default_na=False)
+    assert list(frame.columns) == COLUMNS + ["label", "how", "confidence"]
+    assert (frame["how"] != "").any()  # 平潭 2020's glued cells were recovered, and say so

@@ -3,6 +3,8 @@ that are not reports."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import govdisclosure as gd
@@ -106,3 +108,51 @@ def test_a_2019_template_report_is_never_taken_for_an_old_one():
 def test_a_note_or_a_list_page_is_not_a_report(text, tmp_path):
     with pytest.raises(NotAReportError):
         report_from(tmp_path, text, "note.md")
+
+
+# --------------------------------------------------------------------------- title forms, dates in Chinese numerals
+
+_CASE = Path(__file__).parent / "fixtures" / "cases" / "column-swap.txt"
+
+
+@pytest.mark.parametrize("title,agency,year", [
+    ("示例县测试局政府信息公开工作年度报告（2023年度）", "示例县测试局", 2023),
+    ("示例县测试局政府信息公开工作年度报告(2023年)", "示例县测试局", 2023),
+    ("示例县测试局关于2023年政府信息公开工作年度报告", "示例县测试局", 2023),
+    ("示例县测试局关于2023年度政府信息公开工作的年度报告", "示例县测试局", 2023),
+    ("示例县测试局二〇二三年政府信息公开工作年度报告", "示例县测试局", 2023),
+    ("示例县测试局二〇二三年度政府信息公开工作年度报告", "示例县测试局", 2023),
+    ("示例县测试局2023年政府信息公开工作年度报告", "示例县测试局", 2023),
+])
+def test_the_title_forms_reports_use_give_agency_and_year(tmp_path, title, agency, year):
+    text = _CASE.read_text(encoding="utf-8")
+    path = tmp_path / "r.txt"
+    path.write_text(text.replace(text.splitlines()[0], title, 1), encoding="utf-8")
+    report = gd.load_report(path)
+    assert (report.agency, report.year) == (agency, year)
+
+
+@pytest.mark.parametrize("text,shown", [
+    ("二〇二四年二月十五日", "2024年2月15日"), ("二〇二四年十二月三十一日", "2024年12月31日"),
+    ("二〇二三年", "2023年"), ("二零二四年一月十日", "2024年1月10日"), ("2024年2月15日", "2024年2月15日"),
+    ("一二三件", "一二三件"),
+])
+def test_dates_in_chinese_numerals(text, shown):
+    from govdisclosure.parse.identity import arabic_dates
+
+    assert arabic_dates(text) == shown
+
+
+@pytest.mark.parametrize("edit", [
+    pytest.param(lambda t: t.replace("2024-01-20", "2024-02-15"), id="发布日期-under-the-title"),
+    pytest.param(lambda t: t.replace("发布日期：2024-01-20", "发布时间：2024-02-15  来源：本局"), id="发布时间-beside-another-field"),
+    pytest.param(lambda t: t.replace("发布日期：2024-01-20\n", "") + "\n示例区测试局\n二〇二四年二月十五日\n",
+                 id="signed-in-chinese-numerals"),
+])
+def test_a_publication_date_under_the_title_or_signed_in_chinese_numerals_is_used(tmp_path, edit):
+    text = (Path(__file__).parent / "fixtures" / "cases" / "republished-version" / "first-fetch.txt").read_text(
+        encoding="utf-8")
+    path = tmp_path / "r.txt"
+    path.write_text(edit(text), encoding="utf-8")
+    found = gd.check([gd.load_report(path)], rules=["S-DEADLINE"])
+    assert found.iloc[0]["status"] == "fail" and "2024-02-15" in found.iloc[0]["message"]

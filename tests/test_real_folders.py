@@ -297,3 +297,20 @@ def test_the_2019_table_two_case_reads_a_full_width_minus():
 def test_the_2019_table_two_case_gives_no_regulation_warning_to_a_city_office():
     code, stdout, _ = run_cli("check", str(CASES / "t2-2019-signed-delta.txt"), "--fail-on", "never")
     assert "T2-REG-AUTH" not in stdout
+
+
+@pytest.mark.parametrize("command", ["batch", "report"])
+def test_a_folder_of_only_pre_2019_reports_is_an_answer_not_a_failure(tmp_path, command):
+    """Old-format reports only: no tables to read, so no cells and no measures — the corpus
+    files are still written (empty tables with their columns), every file is classed, exit 0."""
+    folder, out = tmp_path / "old", tmp_path / "out"
+    folder.mkdir()
+    shutil.copyfile(CORPUS / "fujian_pingtan_2018_pre2019" / "source.txt", folder / "pingtan-2018.txt")
+    shutil.copyfile(FIXTURES / "cases" / "pre2019-format.txt", folder / "old-format.txt")
+    code, _, err = run_cli(command, str(folder), "-o", str(out), "-q", "--workers", "1")
+    assert code == 0, err
+    assert "error" not in err.lower()
+    assert set(read_summary(out)["status"]) == {"pre-2019"}
+    reports = pd.read_parquet(out / "corpus" / "reports.parquet")
+    assert len(reports) == 2 and set(reports["template"]) == {"pre-2019"}
+    assert len(pd.read_parquet(out / "corpus" / "measures.parquet")) == 0

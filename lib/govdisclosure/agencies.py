@@ -25,6 +25,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
+from typing import Sequence
 
 from .errors import GovDisclosureError
 
@@ -135,6 +136,42 @@ def same_body(region_a: str, region_b: str) -> bool:
     if not region_a or not region_b:
         return True
     return region_a.endswith(region_b) or region_b.endswith(region_a)
+
+
+def body_keys(keys: Sequence[str], regions: Sequence[str]) -> list[str]:
+    """Keys that tell apart the different bodies of a corpus sharing one :func:`agency_key`.
+
+    ``keys`` and ``regions`` are per report (:func:`agency_key`, :func:`agency_region` of the
+    printed names; a region "" when unknown or when the key came from the analyst's agency
+    table).  The regions under one key fall into bodies by :func:`same_body` ("江苏省淮安市" and
+    "淮安市" are one; "福州市" and "南京市" are two).  Where a key holds one body, its key is
+    unchanged and the reports that print no higher region join it (洪泽区人民政府 2023 and
+    淮安市洪泽区人民政府 2024: "洪泽区").  Where it holds more, each body's key is its longest
+    region and the key ("福州市鼓楼区", "南京市鼓楼区"), and a report printing no higher region
+    keeps the bare key: it is matched with neither, since either could be it.
+    Returns a list as long as ``keys``.
+    """
+    bodies: dict[str, list[str]] = {}  # key -> the longest region of each body under it
+    for key, region in zip(keys, regions):
+        region = str(region or "")
+        if not key or not region:
+            continue
+        found = bodies.setdefault(key, [])
+        for i, known in enumerate(found):
+            if same_body(known, region):
+                found[i] = max(known, region, key=len)
+                break
+        else:
+            found.append(region)
+    out = []
+    for key, region in zip(keys, regions):
+        region = str(region or "")
+        found = bodies.get(key, ())
+        if len(found) <= 1 or not region:
+            out.append(key)
+        else:
+            out.append(next(known for known in found if same_body(known, region)) + key)
+    return out
 
 
 @lru_cache(maxsize=65536)

@@ -52,7 +52,8 @@ import pandas as pd
 
 from . import __version__
 from .checks import FINDING_COLUMNS, check_corpus
-from .checks.frame import corpus_from_frames
+from .checks.frame import corpus_from_frames, with_body_keys
+from .measures import MEASURE_ROW_COLUMNS
 from .checks.versions import primaries, version_keys
 from .errors import GovDisclosureError
 from .export import IncompleteOutput, Publisher, publishing, write_excel_sheets, write_table, write_text
@@ -396,7 +397,7 @@ def merge_parts(parts: list[dict], extra_files: list[dict] = ()) -> dict:
     within = [f for f in findings if len(f)]
     errors: list[str] = []
     if len(report_frame):
-        report_frame = report_frame.set_index("rid", drop=False)
+        report_frame = with_body_keys(report_frame.set_index("rid", drop=False))
         corpus = corpus_from_frames(report_frame, cell_frame, sections)
         report_frame["primary"] = primaries(corpus)
         corpus.reports = report_frame
@@ -413,7 +414,7 @@ def merge_parts(parts: list[dict], extra_files: list[dict] = ()) -> dict:
         all_findings = pd.DataFrame(columns=FINDING_COLUMNS)
     all_findings = all_findings.reindex(columns=FINDING_COLUMNS)
     measure_frame = (pd.concat([m for m in measures if len(m)], ignore_index=True) if any(len(m) for m in measures)
-                     else pd.DataFrame())
+                     else pd.DataFrame(columns=MEASURE_ROW_COLUMNS))
     return dict(reports=report_frame, cells=cell_frame, findings=all_findings, measures=measure_frame,
                 files=files, errors=errors)
 
@@ -536,7 +537,7 @@ def write_excel(reports: pd.DataFrame, cells: pd.DataFrame, findings: pd.DataFra
     """
     from .template import T2_COLUMN_DEFS, T2_ROW, T3_COLUMNS, T3_ROW, T4_COLUMNS, T4_ROWS
 
-    labels = {"t2": ({k: r.label for k, r in T2_ROW.items()}, {k: c.label for k, c in T2_COLUMN_DEFS.items()}),
+    labels = {"t2": ({k: r.label for k, r in T2_ROW.items()}, {k: c.heading for k, c in T2_COLUMN_DEFS.items()}),
               "t3": ({k: r.label for k, r in T3_ROW.items()}, {c.key: c.label for c in T3_COLUMNS}),
               "t4": ({r.key: r.label for r in T4_ROWS}, {c.key: c.label for c in T4_COLUMNS})}
     sheets: dict[str, pd.DataFrame] = {}

@@ -28,7 +28,7 @@ from .checks.frame import build_corpus
 from .digest import PRE_2019_NOTE, Outcome, read_one
 from .errors import GovDisclosureError
 from .export import UnsupportedFormat, check_output, csv_text, write_table
-from .model import TIDY_COLUMNS
+from .model import PROVENANCE_COLUMNS, TIDY_COLUMNS
 from .names import fallback_agency, terminal_text, year_text
 from .readers import discover, display_path, scan
 
@@ -87,12 +87,13 @@ def cmd_parse(args: argparse.Namespace) -> int:
         if outcome.status == "pre-2019":
             _err(f"{where}: {PRE_2019_NOTE}")
             continue
-        frames.append(report.tidy())
+        frames.append(report.cells[TIDY_COLUMNS + PROVENANCE_COLUMNS] if args.provenance else report.tidy())
         ambiguous = sum(1 for c in report.cell_list if c.state == "ambiguous")
         missing = ",".join(report.missing_tables)
         _err(f"{where} ({report.template} template), {len(report.cell_list)} cells"
              + (f", {ambiguous} ambiguous" if ambiguous else "") + (f", missing {missing}" if missing else ""))
-    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=TIDY_COLUMNS)
+    columns = TIDY_COLUMNS + (PROVENANCE_COLUMNS if args.provenance else [])
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
     if out is None:  # a look at one report: the cells as CSV on the terminal, nothing in it acting on it
         sys.stdout.write(terminal_text(csv_text(table)))
         sys.stdout.flush()
@@ -256,6 +257,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE", help="report files, or folders to search")
     p.add_argument("-o", "--output", metavar="OUT",
                    help="output file: .csv, .parquet or .json (default: CSV on standard output)")
+    p.add_argument("--provenance", action="store_true",
+                   help="also the columns label (as printed), how (how a value was recovered) and confidence (OCR)")
     p.set_defaults(func=cmd_parse)
 
     p = sub.add_parser("check", help="check reports against the rule catalogue and print the findings")

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import charts
-from .agencies import agency_key
+from .agencies import agency_key, agency_region, body_keys
 from .checks import check
 from .checks.catalogue import RULES
 from .display import fmt_count, fmt_measure, sentence
@@ -146,6 +146,8 @@ def report_rows(reports) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=["source", "agency", "agency_key", "year", "template", "format", "sha256",
                                         "tables", "ambiguous"])
     frame["year"] = frame["year"].astype("Int64")
+    if len(frame):  # bodies sharing a name in different regions are told apart
+        frame["agency_key"] = body_keys(frame["agency_key"].tolist(), [agency_region(r.agency) for r in reports])
     return frame
 
 

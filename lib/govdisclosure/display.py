@@ -368,7 +368,7 @@ def _column_label(name: str, key: str) -> str:
         return {c.key: c.label for c in T3_COLUMNS}[key]
     if name == "t4":
         return {c.key: c.label for c in T4_COLUMNS}[key]
-    return T2_COLUMN_DEFS[key].label
+    return T2_COLUMN_DEFS[key].heading
 
 
 def table(report: Report, name: str, findings: pd.DataFrame | None = None):

@@ -292,6 +292,11 @@ def _operands(report: Report, zero: bool) -> dict[str, tuple[Amount, Amount | No
     return ops
 
 
+# the columns of :func:`measure_rows`' dicts (an empty table of measures has them too)
+MEASURE_ROW_COLUMNS = ["source", "agency", "year", "measure", "label", "value", "numerator", "denominator", "unit",
+                       "formula", "status", "note", "cases", "value_blank_as_zero", "blanks"]
+
+
 def measure_rows(report: Report, *, blank_as_zero: bool = False) -> list[dict]:
     """:func:`measures` as a list of dicts (many reports make one frame at once)."""
     strict, zeroed = _operands(report, False), _operands(report, True)
@@ -348,14 +353,16 @@ def applicant_mix(report: Report) -> pd.DataFrame:
 
 def measures_table(reports: Iterable[Report], *, blank_as_zero: bool = False) -> pd.DataFrame:
     """Measures of many reports, long form, with the change from each agency's previous year."""
-    from .agencies import agency_key
+    from .agencies import agency_key, agency_region, body_keys
 
     rows = [row for r in reports for row in measure_rows(r, blank_as_zero=blank_as_zero)]
     if not rows:
         return pd.DataFrame()
     table = pd.DataFrame(rows)
     table["rankable"] = table["cases"].fillna(0) >= MIN_CASES
-    table["agency_key"] = table["agency"].map(agency_key)
+    # one body's years, never another body of the same name (福州市鼓楼区 is not 南京市鼓楼区)
+    table["agency_key"] = body_keys(table["agency"].map(agency_key).tolist(),
+                                    table["agency"].map(agency_region).tolist())
     table = table.sort_values(["agency_key", "measure", "year"], kind="stable")
     previous = table.drop_duplicates(["agency_key", "measure", "year"]).copy()
     previous["year"] = previous["year"] + 1
@@ -365,5 +372,5 @@ def measures_table(reports: Iterable[Report], *, blank_as_zero: bool = False) ->
     return table.reset_index(drop=True)
 
 
-__all__ = ["MEASURES", "KEY_MEASURES", "MIN_CASES", "Amount", "applicant_mix", "group_total", "measured_total",
+__all__ = ["MEASURES", "KEY_MEASURES", "MEASURE_ROW_COLUMNS", "MIN_CASES", "Amount", "applicant_mix", "group_total", "measured_total",
            "measures", "measures_table", "reasons", "row_total"]

@@ -12,6 +12,9 @@ from .template import (SECTION_KEYS, T2_LAYOUT, T2_ROWS, T3_COLUMNS, T4_COLUMNS,
 CELL_STATES = ("number", "blank", "dash", "text", "ambiguous")
 TIDY_COLUMNS = ["source", "agency", "year", "template", "table", "row", "column", "value", "state",
                 "raw", "location"]
+# where each value came from, beside the tidy columns: the label as printed, how a value was
+# recovered ("" when read as printed), OCR's recognition confidence (NaN for text)
+PROVENANCE_COLUMNS = ["label", "how", "confidence"]
 TABLE_NAMES = {"t2": "表二 主动公开政府信息情况", "t3": "表三 收到和处理政府信息公开申请情况",
                "t4": "表四 政府信息公开行政复议、行政诉讼情况"}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .agencies import agency_key
+from .agencies import agency_key, agency_region, same_body
 from .display import Html, ReportCheckFailed, setup, zh_location  # noqa: F401  (re-exported)
 from .errors import GovDisclosureError
 from .export import write_text
@@ -48,7 +48,8 @@ def context_reports(report: Report, context: str | Path | None) -> list[Report]:
             other = load_report(file)
         except GovDisclosureError:
             continue  # a context file that cannot be read does not stop the report
-        if agency_key(other.agency) == key and other.year != report.year:
+        if (agency_key(other.agency) == key and other.year != report.year
+                and same_body(agency_region(report.agency), agency_region(other.agency))):
             others.append(other)
     # one report per year: of two renderings, the one with fewer ambiguous cells
     best: dict[int, Report] = {}

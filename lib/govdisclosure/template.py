@@ -56,6 +56,13 @@ class ColumnDef:
     label: str
     cores: tuple[str, ...] = ()
     kind: str = "count"  # count | signed | amount
+    unit: str = ""  # the unit of the values as stored, shown where the label does not say it
+
+    @property
+    def heading(self) -> str:
+        """The label to show above the values: with the unit when the label lacks it
+        (采购总金额（元）: amounts are stored in 元 whatever unit the report printed)."""
+        return f"{self.label}（{self.unit}）" if self.unit and self.unit not in self.label else self.label
 
 
 # --------------------------------------------------------------------------- table 三
@@ -200,7 +207,7 @@ T2_COLUMN_DEFS: dict[str, ColumnDef] = {c.key: c for c in (
     ColumnDef("prior_year_items", "上一年项目数量", ("上一年项目数量", "上一年项目")),
     ColumnDef("change", "本年增/减", ("本年增/减", "增/减", "增减"), kind="signed"),
     ColumnDef("projects", "采购项目数量", ("采购项目数量", "采购项目")),
-    ColumnDef("amount", "采购总金额", ("采购总金额",), kind="amount"),
+    ColumnDef("amount", "采购总金额", ("采购总金额",), kind="amount", unit="元"),
 )}
 
 # Column headers the 2019 template prints differently from the 2021 one.
@@ -380,7 +387,8 @@ FEE_STATEMENT = r"信息处理费|处理费|收取.{0,6}费|收费"
 # "所有申请均已按要求办结", "均已办结", "全部办理完成", "办结率100%" (not "按时办结率", which is
 # about timeliness; not "均在法定期限内予以答复", which is about the answers given).
 SELF_ALL_DONE = (r"(?:所有|全部|均|都|一律)[^。；;，,\d]{0,10}?(?:办结|办理完(?:成|毕)|处理完(?:成|毕)|完成办理)(?!的|率)"
-                 r"|(?<!按时)(?<!按期)(?<!及时)办结率(?:为|达到?)?\s*100(?:\.0+)?\s*%")
+                 r"|(?<!按时)(?<!按期)(?<!及时)办结率(?:为|达到?)?\s*100(?:\.0+)?\s*%"
+                 r"|已全部(?:予以)?答复|全部答复完毕")  # "已全部答复": every application answered
 # clauses about something else than this year's applications
 SELF_ALL_DONE_OTHER = r"结转|上年|去年|诉求|建议|提案|留言|转办件|咨询|意见|投诉|热线|信件|事项清单"
 # "未发生因政府信息公开被申请行政复议、提起行政诉讼的情况", "没有收到行政复议", "无行政复议和行政诉讼案件"

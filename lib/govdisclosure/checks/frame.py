@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from ..agencies import AgencyTable, agency_key, agency_kind, agency_region, same_body
+from ..agencies import AgencyTable, agency_key, agency_kind, agency_region, body_keys, same_body
 from ..model import Report
 from ..template import T2_COLUMN_DEFS, T2_ROWS, T3_COLUMNS, T3_ROWS, T4_COLUMNS, T4_ROWS, t3_rows
 
@@ -293,8 +293,19 @@ def cubes_from_reports(reports: Sequence[Report], table: pd.DataFrame) -> dict[s
 
 def build_corpus(reports: Sequence[Report], ids: Sequence[str | None] | None = None,
                  kinds: Sequence[str | None] | None = None, *, agencies: AgencyTable | None = None) -> Corpus:
-    table = report_table(reports, ids, kinds, agencies=agencies)
+    table = with_body_keys(report_table(reports, ids, kinds, agencies=agencies))
     return Corpus(table, cubes_from_reports(reports, table), list(reports), [r.sections for r in reports])
+
+
+def with_body_keys(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (the reports of a whole corpus, :func:`report_table`'s columns) with
+    ``agency_key`` telling apart the bodies that share a name in different regions
+    (:func:`~..agencies.body_keys`).  Only a whole corpus can say so: apply it once all
+    reports are together, never to a part."""
+    if not len(table) or "agency_region" not in table:
+        return table
+    keys = body_keys(table["agency_key"].fillna("").astype(str).tolist(), table["agency_region"].tolist())
+    return table.assign(agency_key=keys)
 
 
 def corpus_from_frames(reports: pd.DataFrame, cells: pd.DataFrame, sections: Sequence[dict[str, str]],

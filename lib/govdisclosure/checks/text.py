@@ -69,7 +69,7 @@ def _sentence_at(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 _ENDERS = "。；;！!？?\n"
-_DONE_WORDS = ("办结", "办理完", "处理完", "完成办理")
+_DONE_WORDS = ("办结", "办理完", "处理完", "完成办理", "答复")
 
 
 def _anchors(text: str, words: tuple[str, ...]) -> list[int]:

@@ -82,6 +82,8 @@ def parse_document(doc: Document, *, agency: str | None = None, year: int | None
     report_year, year_from = (year, "caller") if year is not None else (identity.year, identity.year_from)
     notes += [n for n in identity.notes if not (agency and n.startswith("机关")) and not (year and n.startswith("年度"))]
     fields = dict(doc.fields)
+    for name, value in identity.fields.items():
+        fields.setdefault(name, value)
     if identity.signed:
         fields.setdefault("落款日期", identity.signed)
 

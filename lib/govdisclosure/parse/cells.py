@@ -16,8 +16,8 @@ from ..template import DASH_MARKERS, NONE_MARKERS, UNIT_FACTORS
 from .records import Record
 from .recover import Candidate
 
-_THOUSANDS = re.compile(r"^[+\-−－﹣]?\d{1,3}(?:[,，]\d{3})+(?:[.．]\d+)?\D*$")
-_NUMBER = re.compile(r"^([+\-−－﹣]?)(\d+(?:[.．]\d+)?)\s*(万元|亿元|元|%|件|项|个|条)?$")
+_THOUSANDS = re.compile(r"^[+\-−－﹣＋﹢]?\d{1,3}(?:[,，]\d{3})+(?:[.．]\d+)?\D*$")
+_NUMBER = re.compile(r"^([+\-−－﹣＋﹢]?)(\d+(?:[.．]\d+)?)\s*(万元|亿元|元|%|件|项|个|条)?$")
 # No count of the template has more digits than this (a country's applications in a year have
 # seven); a longer run of digits is not a number of the template, whatever it prints.
 MAX_COUNT_DIGITS = 12
@@ -44,7 +44,7 @@ def parse_cell(raw: str, kind: str) -> tuple[float | None, str]:
     if len(whole) > (MAX_AMOUNT_DIGITS if kind == "amount" else MAX_COUNT_DIGITS):
         return None, "text"
     value = float(digits.replace("．", "."))
-    if sign and sign != "+":
+    if sign and sign not in "+＋﹢":
         value = -value
     if kind == "amount" and unit in UNIT_FACTORS and unit != "元":
         value *= UNIT_FACTORS[unit]
@@ -68,6 +68,10 @@ def emit(table: str, key: str, columns: Sequence[str], kinds: Sequence[str], rec
             how = ""
             if chosen.method:
                 how = f"{chosen.method} ({method or 'the only reading'}) from '{printed}'"
+                if len(sources) == 1 and sources[0].text == chosen.pieces[j]:
+                    # printed whole; only its column came from the row's reading
+                    how = (f"as printed, from '{printed}'; its column from the row's reading "
+                           f"({chosen.method}, {method or 'the only reading'})")
                 if not sources:
                     how = f"{chosen.method} ({method or 'the only reading'}): not printed, confirmed by the row's sum"
             out.append(Cell(table, key, column, value, state, printed,

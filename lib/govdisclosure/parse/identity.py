@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass, field
 
 from ..readers.document import Document
-from ..template import AGENCY_SUFFIXES, PERIOD_PATTERN, PUBLISHER_FIELD_NAMES, REPORT_TITLE_WORDS
+from ..template import (AGENCY_SUFFIXES, HEADER_FIELD, PERIOD_PATTERN, PUBLISHED_FIELD_NAMES, PUBLISHER_FIELD_NAMES,
+                        REPORT_TITLE_WORDS)
 
 _TITLE = re.compile(
     r"(?P<pre>[^\n。]{0,120}?)(?P<year>(?:19|20)\d{2})\s?年\s?度?\s?(?P<post>[^\n。]{0,60}?)\s?"
@@ -30,6 +31,32 @@ _NOT_A_NAME = re.compile(r"^[一二三四五六七八九十]+、|报告|条例|�
 _PREAMBLE = re.compile(r"(?:由|，|。|^)\s?([^，。；;《》“”\s]{2,40}?)(?:（以下简称[^）]{0,20}）)?\s?(?:编制|编写|制作|发布)(?:完成)?了?(?:本|此)")
 _SIGNATURE_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*$")
 _SPACES = re.compile(r"\s+")
+# the title's words, then its year in brackets: 「…政府信息公开工作年度报告（2023年度）」
+_TITLE_YEAR_AFTER = re.compile(
+    r"(?P<pre>[^\n。]{0,120}?)(?:政府信息公开|政务公开|信息公开)(?:工作)?\s?(?:年度)?\s?(?:报告|年报)\s?"
+    r"[（(]\s?(?P<year>(?:19|20)\d{2})\s?年?\s?度?\s?[）)]")
+# years and dates written in Chinese numerals: 二〇二三年, 二〇二四年二月十五日
+_CN_DIGIT = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0", "○": "0", "Ｏ": "0"}
+_CN_YEAR = re.compile(r"([〇零○Ｏ一二三四五六七八九]{4})(\s*年)")
+_CN_DAY = re.compile(r"((?:19|20)\d{2}\s*年\s*)([一二三四五六七八九十]{1,3})(\s*月\s*)([一二三四五六七八九十]{1,3})(\s*日)")
+
+
+def _cn_small(text: str) -> str:
+    """十五 → 15, 二十三 → 23, 三十一 → 31, 二 → 2 (a month or a day)."""
+    tens, _, units = text.partition("十")
+    if "十" not in text:
+        return _CN_DIGIT.get(text, text)
+    return str(int(_CN_DIGIT.get(tens, "1") if tens else 1) * 10 + (int(_CN_DIGIT[units]) if units else 0))
+
+
+def arabic_dates(text: str) -> str:
+    """``text`` with years and dates in Chinese numerals written in digits (二〇二三年 → 2023年,
+    二〇二四年二月十五日 → 2024年2月15日); everything else unchanged."""
+    if not any(c in text for c in "〇零○Ｏ"):
+        return text
+    text = _CN_YEAR.sub(lambda m: "".join(_CN_DIGIT[c] for c in m.group(1)) + m.group(2), text)
+    return _CN_DAY.sub(lambda m: m.group(1) + _cn_small(m.group(2)) + m.group(3) + _cn_small(m.group(4)) + m.group(5),
+                       text)
 
 
 @dataclass
@@ -40,6 +67,7 @@ class Identity:
     year_from: str = ""
     signed: str | None = None  # the signature date, ISO
     notes: list[str] = field(default_factory=list)
+    fields: dict[str, str] = field(default_factory=dict)  # publication fields printed under the title
 
 
 def fold(text: str, limit: int = 400) -> str:
@@ -76,13 +104,14 @@ def clean_name(candidate: str | None, *, strict: bool = True) -> str | None:
 def _title_candidates(doc: Document) -> list[tuple[str, str]]:
     candidates: list[tuple[str, str]] = []
     if doc.fields.get("标题"):
-        candidates.append((fold(doc.fields["标题"]), "title field"))
+        candidates.append((arabic_dates(fold(doc.fields["标题"])), "title field"))
     head: list[str] = []
     for line in doc.lines[:12]:
         if not line.is_row and line.cells[0].strip():
             head.append(fold(line.cells[0], 200))
         if len(head) >= 4:
             break
+    head = [arabic_dates(line) for line in head]
     for i in range(len(head)):
         candidates.append((head[i], "first lines"))
         if i + 1 < len(head):
@@ -94,7 +123,7 @@ def find_signature_date(doc: Document) -> str | None:
     for line in reversed(doc.lines[-15:]):
         if line.is_row:
             continue
-        match = _SIGNATURE_DATE.search(fold(line.cells[0], 200))
+        match = _SIGNATURE_DATE.search(arabic_dates(fold(line.cells[0], 200)))
         if match:
             y, m, d = match.groups()
             return f"{y}-{int(m):02d}-{int(d):02d}"
@@ -103,7 +132,7 @@ def find_signature_date(doc: Document) -> str | None:
 
 def _signature_name(doc: Document) -> str | None:
     """The name signed above the date at the end of the report."""
-    tail = [fold(line.cells[0], 80) for line in doc.lines[-15:] if not line.is_row and line.cells[0].strip()]
+    tail = [arabic_dates(fold(line.cells[0], 80)) for line in doc.lines[-15:] if not line.is_row and line.cells[0].strip()]
     for i in range(len(tail) - 1, 0, -1):
         if _SIGNATURE_DATE.search(tail[i]):
             name = tail[i][: _SIGNATURE_DATE.search(tail[i]).start()].strip() or tail[i - 1]
@@ -115,9 +144,34 @@ def _before(text: str, offset: int) -> list[tuple[str, str]]:
     """The last lines before ``offset`` (the first section heading): where a report's title is
     when the file holds other text before the report (a page's chrome, a crawler's dump)."""
     lines = [fold(line, 200) for line in text[max(0, offset - 1500):offset].splitlines() if line.strip()][-4:]
+    lines = [arabic_dates(line) for line in lines]
     out = [(line, "lines before the first section") for line in lines]
     out += [(a + b, "lines before the first section") for a, b in zip(lines, lines[1:])]
     return out
+
+
+_ABOUT = re.compile(r"(?:关于|的)\s*$")
+
+
+def _head_fields(doc: Document) -> dict[str, str]:
+    """Publication fields printed among the first lines, under the title (「发布日期：2024-02-15」
+    on the line after it) rather than in a crawler's header."""
+    found: dict[str, str] = {}
+    seen = 0
+    for line in doc.lines[:30]:
+        if line.is_row:
+            break
+        text = line.cells[0].strip()
+        if not text:
+            continue
+        seen += 1
+        if seen > 8:
+            break
+        for part in re.split(r"\s{2,}|\u3000|\|", text):  # 「发布日期：2024-02-15  来源：…」
+            match = HEADER_FIELD.match(part)
+            if match and match.group(1) in PUBLISHED_FIELD_NAMES and match.group(2).strip():
+                found.setdefault(match.group(1), match.group(2).strip())
+    return found
 
 
 def find_identity(doc: Document, text: str, first_section: int | None = None) -> Identity:
@@ -130,12 +184,14 @@ def find_identity(doc: Document, text: str, first_section: int | None = None) ->
     if first_section:
         candidates += _before(text, first_section)
     for candidate, where in candidates:
-        match = _TITLE.search(candidate)
+        match = _TITLE.search(candidate) or _TITLE_YEAR_AFTER.search(candidate)
         if not match:
             continue
         if title_year is None:
             title_year, year_where = int(match.group("year")), where
-        name = clean_name(match.group("pre"), strict=False) or clean_name(match.group("post"))
+        pre = _ABOUT.sub("", match.group("pre"))  # 「某局关于2023年…」: the name is before 关于
+        post = match.groupdict().get("post")
+        name = clean_name(pre, strict=False) or clean_name(post)
         if name:
             found.agency, found.agency_from = name, f"title ({where})"
             break
@@ -158,7 +214,8 @@ def find_identity(doc: Document, text: str, first_section: int | None = None) ->
         if name:
             found.agency, found.agency_from = name, "signature"
     found.signed = find_signature_date(doc)
-    period = PERIOD_PATTERN.search(head)
+    found.fields = _head_fields(doc)
+    period = PERIOD_PATTERN.search(arabic_dates(head))
     period_year = int(period.group(1)) if period else None
     if title_year is not None:
         found.year, found.year_from = title_year, f"title ({year_where})"

@@ -37,7 +37,7 @@ from .tokens import Token
 
 PIECE = {
     "count": re.compile(r"(?:0|[1-9]\d{0,8})"),
-    "signed": re.compile(r"[+\-−－﹣]?(?:0|[1-9]\d{0,8})"),
+    "signed": re.compile(r"[+\-−－﹣＋﹢]?(?:0|[1-9]\d{0,8})"),
     "amount": re.compile(r"(?:0|[1-9]\d*)(?:[.．]\d+)?(?:万元|亿元|元|%)?"),
 }
 # A count has at most nine digits in a recovered reading (the largest counts in real reports
@@ -156,7 +156,7 @@ def _glued(texts: Sequence[str], kinds: Sequence[str], sums: Sequence[tuple[int,
         for end in ends:
             piece = text[pos:end]
             if not _valid(piece, kinds[j]):
-                if piece[:1] == "0" or (piece[:1] in "+-−－﹣" and piece[1:2] == "0"):
+                if piece[:1] == "0" or (piece[:1] in "+-−－﹣＋﹢" and piece[1:2] == "0"):
                     break  # a piece that starts with 0 cannot grow into a valid one
                 continue
             last_of_token = end == len(text)
@@ -360,7 +360,7 @@ def readings(values: Sequence[Token], kinds: Sequence[str], *, sums: Sequence[tu
         return RowReadings([Candidate(tuple(texts), tuple((i,) for i in range(k)), method)])
     try:
         found: dict[tuple[str, ...], Candidate] = {}
-        numeric = all(t and (t[0].isdigit() or t[0] in "+-−－﹣") for t in texts)
+        numeric = all(t and (t[0].isdigit() or t[0] in "+-−－﹣＋﹢") for t in texts)
         if k == n:
             found[tuple(texts)] = Candidate(tuple(texts), tuple((i,) for i in range(k)), "")
         if crawled and numeric:

@@ -25,7 +25,7 @@ from typing import Sequence
 
 from ..model import Cell, LabelNote
 from ..readers.document import Document
-from ..template import (GENERIC_LABELS, RowDef, T2_COLUMN_DEFS, T2_COLUMN_LABEL_2019, T2_LAYOUT, T2_ROWS, T3_COLUMNS, T3_ROWS,
+from ..template import (UNIT_FACTORS, GENERIC_LABELS, RowDef, T2_COLUMN_DEFS, T2_COLUMN_LABEL_2019, T2_LAYOUT, T2_ROWS, T3_COLUMNS, T3_ROWS,
                         T4_COLUMNS, T4_LITIGATION, T4_ROWS, TEMPLATE_MARKERS, t3_rows)
 from .cells import emit, emit_all_dash, parse_cell
 from .labels import LabelMatcher, bare
@@ -456,12 +456,40 @@ def read_t2(tokens: Sequence[Token], doc: Document, template: str, budget: Budge
     missing = [k for k in layout if k not in seen]
     if missing and seen:
         notes.append("表二: rows not found: " + ", ".join(missing))
+    header_unit = _amount_header_unit(tokens)
     for c in cells:
-        if c.column == "amount" and c.state == "number" and c.raw and not c.raw.rstrip().endswith("元"):
-            c.how = (c.how + "; " if c.how else "") + "no unit printed: taken as 元"
-        elif c.column == "amount" and c.raw.endswith(("万元", "亿元")):
+        if c.column != "amount" or c.state != "number" or not c.raw:
+            continue
+        if c.raw.rstrip().endswith(("万元", "亿元")):
             c.how = (c.how + "; " if c.how else "") + "converted to 元"
+        elif c.raw.rstrip().endswith("元"):
+            pass
+        elif header_unit:
+            if header_unit != "元":
+                c.value *= UNIT_FACTORS[header_unit]
+                c.how = (c.how + "; " if c.how else "") + f"unit {header_unit} printed in the column header: converted to 元"
+        else:
+            c.how = (c.how + "; " if c.how else "") + "no unit printed: taken as 元"
     return TableResult(cells, labels, notes, bool(seen), {}, lost)
+
+
+# 采购总金额（万元）, 采购总金额(单位:万元), 采购总金额/元: the unit a header gives the column's cells
+_AMOUNT_HEADER = re.compile(r"采购总?金额\s*[（(/【\[]?\s*(?:单位\s*[:：]?\s*)?(万元|亿元|元)")
+
+
+def _amount_header_unit(tokens: Sequence[Token]) -> str:
+    """The unit printed in table 二's 采购总金额 header ("" when none): the 2021 template prints
+    no unit there, and a report that adds one (「采购总金额（万元）」) means it for every cell of
+    the column that prints none of its own.  Two different units printed: none is taken."""
+    units = set()
+    for i, token in enumerate(tokens):
+        if token.kind == "L" and "金额" in token.text:
+            # the unit may be a token of its own after the label: 「采购总金额」「（万元）」
+            text = token.text + "".join(t.text for t in tokens[i + 1:i + 2] if t.kind == "L")
+            match = _AMOUNT_HEADER.search(text)
+            if match:
+                units.add(match.group(1))
+    return units.pop() if len(units) == 1 else ""
 
 
 def _t2_column_labels(tokens: Sequence[Token], doc: Document, template: str) -> list[LabelNote]:

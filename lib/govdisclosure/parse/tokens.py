@@ -17,13 +17,13 @@ from ..template import DASH_MARKERS, NONE_MARKERS, normalise
 
 # A number as printed in a cell: optional sign (ASCII, U+2212, full-width U+FF0D, small
 # U+FE63), digits with optional thousands separators, optional decimals, optional unit.
-SIGNS = "+-−－﹣"
-NUMBER = re.compile(r"[+\-−－﹣]?(?:\d{1,3}(?:[,，]\d{3})+(?!\d)|\d+)(?:[.．]\d+)?(?:\s*(?:万元|亿元|元|%))?")
+SIGNS = "+-−－﹣＋﹢"
+NUMBER = re.compile(r"[+\-−－﹣＋﹢]?(?:\d{1,3}(?:[,，]\d{3})+(?!\d)|\d+)(?:[.．]\d+)?(?:\s*(?:万元|亿元|元|%))?")
 # Letters O, o, l and I among digits ("1O", "l2"): OCR and retyping put them for 0 and 1.  The
 # run is one value token, which is never read as a number (its cell is flagged as text).
 MIXED = re.compile(r"(?<![A-Za-z])(?:\d+[OolI]+[\dOolI]*|[OolI]+\d[\dOolI]*)(?![A-Za-z])")
 LOOKALIKE_LETTERS = frozenset({"O", "o", "l", "I"})
-VALUE_CELL = re.compile(r"^[+\-−－﹣]?\d[\d,，]*(?:[.．]\d+)?\s*(?:万元|亿元|元|%|件|项|个|条)?$")
+VALUE_CELL = re.compile(r"^[+\-−－﹣＋﹢]?\d[\d,，]*(?:[.．]\d+)?\s*(?:万元|亿元|元|%|件|项|个|条)?$")
 _HAS_CJK = re.compile(r"[\u3400-\u9fff]")
 _CJK = re.compile(r"[\u3400-\u9fff“\"《（(]")
 # A number directly followed by one of these is part of the text ("2019年", "第3项").
