@@ -47,13 +47,15 @@ def _pre_2019(doc: Document, tokens, year: int | None) -> bool:
     """A report in a format from before the national template (2008–2018): its year says so, or
     its statistics table uses the old provincial labels (当面申请数, 同意公开答复数 …), and it has
     none of the template's tables."""
-    norms = "".join(t.norm for t in tokens if t.kind == "L")
-    template_words = sum(1 for w in TEMPLATE_TABLE_WORDS if w in norms)
+    def template_words() -> int:  # every label normalised: only when the answer depends on it
+        norms = "".join(t.norm for t in tokens if t.kind == "L")
+        return sum(1 for w in TEMPLATE_TABLE_WORDS if w in norms)
+
     if year is not None and year <= 2018:
-        return template_words < 3
+        return template_words() < 3
     text = "".join(line.text for line in doc.lines).replace(" ", "")
     markers = sum(1 for m in PRE_2019_MARKERS if m in text)
-    return markers >= 2 and template_words < 2
+    return markers >= 2 and template_words() < 2
 
 
 def _strong_tables(cells) -> bool:
