@@ -464,13 +464,18 @@ def read_html(text: str, path: str, sha256: str, encoding: str) -> Document:
             hiding.add(parent)
             parent = parent.getparent()
     # elements with an element to look at inside them: walked child by child; any other element
-    # is read whole.  (Elements inside data tables are marked too, harmlessly.)
+    # is read whole.  Data tables (a table with no table inside) are read apart: not entered.
     holders = set(hiding)
-    for el in top.iter(*_LOOK_AT):
+    data_tables = set()
+    walker = etree.iterwalk(top, events=("start",), tag=_LOOK_AT)
+    for _, el in walker:
         parent = el.getparent()
         while parent is not None and parent not in holders:
             holders.add(parent)
             parent = parent.getparent()
+        if el.tag == "table" and next(el.iterdescendants("table"), None) is None:
+            data_tables.add(el)
+            walker.skip_subtree()
 
     todo: list = [top]  # elements to start, and (element,) to end, in document order from the end
     while todo:
@@ -483,6 +488,8 @@ def read_html(text: str, path: str, sha256: str, encoding: str) -> Document:
                 buffer.append(el.tail)
             continue
         tag = el.tag
+        if tag.__class__ is not str:
+            continue  # (the parser keeps no comment or processing instruction; nor their text)
         if tag not in _LOOK_AT_SET and el not in may_be_hidden:  # inline
             if el not in holders:
                 buffer.append(_text_of(el, with_tail=True))
@@ -499,7 +506,7 @@ def read_html(text: str, path: str, sha256: str, encoding: str) -> Document:
                     flush()
                 if el.sourceline:
                     line_number = el.sourceline
-            if tag == "table" and next(el.iterdescendants("table"), None) is None:
+            if el in data_tables:
                 tables += 1
                 may_hide = el in hiding or next(el.iterdescendants(*_DROPPED_IN_CELLS), None) is not None
                 lines.extend(table_rows(el, tables, may_hide=may_hide))
@@ -516,7 +523,7 @@ def read_html(text: str, path: str, sha256: str, encoding: str) -> Document:
         if el.text:
             buffer.append(el.text)
         todo.append((el,))
-        todo.extend(child for child in reversed(el) if isinstance(child.tag, str))
+        todo.extend(reversed(el))
     flush()
     return Document(path, "html", lines, sha256, encoding, fields, notes=notes)
 
