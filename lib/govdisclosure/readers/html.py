@@ -534,4 +534,6 @@ _HTML_SNIFF = re.compile(r"<\s*(html|body|table|p|div|tr|td|meta|head)\b", re.I)
 
 
 def looks_like_html(text: str) -> bool:
-    return len(_HTML_SNIFF.findall(text[:20000])) >= 2
+    """At least two of the tags a page or a fragment of HTML has, in the first 20,000 characters."""
+    found = _HTML_SNIFF.finditer(text, 0, 20000)
+    return next(found, None) is not None and next(found, None) is not None
