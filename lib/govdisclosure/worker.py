@@ -23,6 +23,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+# jsonschema (which nbformat imports) imports the optional rfc3987_syntax package when it is
+# installed, only to check the "iri" string formats, and that package compiles a Lark grammar
+# on import: over a second of every render server's start, for a format that no notebook
+# schema uses.  Marked as not importable here (jsonschema then leaves those two formats out).
+sys.modules.setdefault("rfc3987_syntax", None)
+
 import matplotlib_inline.backend_inline  # noqa: E402,F401  (warm import for the notebooks)
 import nbconvert  # noqa: E402,F401
 import pandas as pd  # noqa: E402
