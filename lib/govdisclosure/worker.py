@@ -12,6 +12,7 @@ fork (daemonic Dask workers)::
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import sys
@@ -59,9 +60,32 @@ def _warm() -> None:
     nbformat.validate(book)
     html_exporter().from_notebook_node(book)
     figure_to_png(heatmap(pd.DataFrame({"规则": [1.0]}, index=["机关"]), title="预热"))
+    _warm_report_charts()
+
+
+def _warm_report_charts() -> None:
+    """Draw a report's four table charts once, on tables of ones of both templates: every
+    worker forked from here inherits the measured sizes of their titles, categories and tick
+    labels (:func:`.charts.figure_to_png` keeps one renderer a figure size), so a report
+    measures only its own numbers."""
+    from . import charts
+    from .template import T3_COLUMNS, T4_COLUMNS, T4_ROWS, t3_rows
+
+    columns = pd.Index([c.key for c in T3_COLUMNS], name="column")
+    for template in ("2019", "2021"):
+        t3 = pd.DataFrame(1.0, index=pd.Index([r.key for r in t3_rows(template)], name="row"), columns=columns)
+        for chart in (charts.outcome_mix, charts.refusal_reasons, charts.applicant_mix):
+            charts.figure_to_png(chart(t3))
+    t4 = pd.DataFrame(1.0, index=pd.Index([r.key for r in T4_ROWS], name="row"),
+                      columns=pd.Index([c.key for c in T4_COLUMNS], name="column"))
+    charts.figure_to_png(charts.review_litigation(t4))
 
 
 _warm()
+# what was made so far is kept by every forked worker as it is: left out of the garbage
+# collector's passes, so that a worker's full collections neither walk nor touch (and so
+# copy) the inherited heap (the gc.freeze() advice of the Python documentation for forking)
+gc.freeze()
 
 
 class _ExtraParameters(logging.Filter):
