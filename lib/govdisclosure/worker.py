@@ -44,7 +44,7 @@ def _warm() -> None:
     """Do once, before forking, what every report would otherwise do first: load the HTML
     templates, compile the notebook schema, load the font into a first figure."""
     import nbformat
-    from nbformat.v4 import new_code_cell, new_notebook
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
     from .charts import figure_to_png, heatmap
     from .render import html_exporter
@@ -56,9 +56,20 @@ def _warm() -> None:
     for name in env.list_templates(filter_func=lambda n: n.startswith("display/")):
         env.get_template(name)
     pd.DataFrame({"a": [1]}).style.set_uuid("warm").to_html()  # pandas Styler's own template
-    book = new_notebook(cells=[new_code_cell("1")])
+    pd.DataFrame({"a": [1]}).to_dict("records")
+    with file_limits(RENDER_SECONDS, RENDER_MEMORY_BYTES):  # (imports the resource module)
+        pass
+    book = new_notebook(cells=[new_markdown_cell("## 预热\n\n正文"), new_code_cell("1")])
     nbformat.validate(book)
-    html_exporter().from_notebook_node(book)
+    html_exporter().from_notebook_node(book)  # (a markdown cell: the Markdown renderer's plugins)
+    # the IPython shell that runs each report's cells imports its completer, magics and
+    # inspector when first made: made (and dropped) once here, as the engine does after a report
+    from IPython.core.interactiveshell import InteractiveShell
+
+    engine._run(engine._Shell.instance(), "1", 1)
+    InteractiveShell.clear_instance()
+    engine._Shell.clear_instance()
+    sys.displayhook = sys.__displayhook__
     figure_to_png(heatmap(pd.DataFrame({"规则": [1.0]}, index=["机关"]), title="预热"))
     _warm_report_charts()
 
