@@ -14,12 +14,18 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from .errors import GovDisclosureError
 from .export import write_text
 from .names import safe_stem  # noqa: F401  (where it was first defined)
+
+if TYPE_CHECKING:
+    import nbformat
+
+# nbformat and nbconvert are imported where they are used: the batch's parent process, which
+# only names the notebooks, does not pay for them (jsonschema's format checkers make nbformat
+# alone take over a second to import).
 
 NOTEBOOKS = Path(os.environ.get("GOVDISCLOSURE_NOTEBOOKS", Path(__file__).resolve().parents[2] / "notebooks"))
 REPORT_NOTEBOOK = "report.ipynb"
@@ -93,36 +99,46 @@ def page_title(notebook: nbformat.NotebookNode, fallback: str) -> str:
     return first.lstrip("# ").splitlines()[0] if first.strip() else fallback
 
 
-try:
-    from nbconvert.preprocessors import Preprocessor as _Preprocessor
-except ImportError:  # pragma: no cover - nbconvert is a dependency
-    _Preprocessor = object
+def __getattr__(name: str):
+    # ``PagePreprocessor`` subclasses nbconvert's Preprocessor: built when first asked for (by
+    # the template's conf.json, or an import), so that importing this module imports no nbconvert
+    if name == "PagePreprocessor":
+        globals()[name] = _page_preprocessor()
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-class PagePreprocessor(_Preprocessor):
-    """What the ``govdisclosure`` nbconvert template needs (``resources["govdisclosure"]``):
-    the stylesheet, the page title, the table of contents, the top-bar links; and each
-    chart's alt text (the heading above it).  Declared in the template's ``conf.json``, so the
-    ``jupyter nbconvert --template govdisclosure`` command gives the same page."""
+def _page_preprocessor() -> type:
+    from nbconvert.preprocessors import Preprocessor
 
-    def preprocess(self, nb, resources):
-        from .display import STYLESHEET
+    class PagePreprocessor(Preprocessor):
+        """What the ``govdisclosure`` nbconvert template needs (``resources["govdisclosure"]``):
+        the stylesheet, the page title, the table of contents, the top-bar links; and each
+        chart's alt text (the heading above it).  Declared in the template's ``conf.json``, so the
+        ``jupyter nbconvert --template govdisclosure`` command gives the same page."""
 
-        resources = resources or {}
-        name = (resources.get("metadata") or {}).get("name") or "report"
-        parameters = (nb.metadata.get("papermill") or {}).get("parameters") or {}
-        title = resources.get("govdisclosure_title") or page_title(nb, name)
-        resources["govdisclosure"] = dict(css=_stylesheet(STYLESHEET), title=title,
-                                          toc=table_of_contents(nb), links=page_links(parameters))
-        heading = "图表"
-        for cell in nb.cells:
-            if cell.cell_type == "markdown":
-                found = _HEADING.findall(cell.source)
-                heading = found[-1][1] if found else heading
-            for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
-                if any(k.startswith("image/") for k in output.get("data", {})):
-                    output.setdefault("metadata", {})["alt"] = heading
-        return nb, resources
+        def preprocess(self, nb, resources):
+            from .display import STYLESHEET
+
+            resources = resources or {}
+            name = (resources.get("metadata") or {}).get("name") or "report"
+            parameters = (nb.metadata.get("papermill") or {}).get("parameters") or {}
+            title = resources.get("govdisclosure_title") or page_title(nb, name)
+            resources["govdisclosure"] = dict(css=_stylesheet(STYLESHEET), title=title,
+                                              toc=table_of_contents(nb), links=page_links(parameters))
+            heading = "图表"
+            for cell in nb.cells:
+                if cell.cell_type == "markdown":
+                    found = _HEADING.findall(cell.source)
+                    heading = found[-1][1] if found else heading
+                for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+                    if any(k.startswith("image/") for k in output.get("data", {})):
+                        output.setdefault("metadata", {})["alt"] = heading
+            return nb, resources
+
+    PagePreprocessor.__module__ = __name__
+    PagePreprocessor.__qualname__ = "PagePreprocessor"
+    return PagePreprocessor
 
 
 @functools.lru_cache(maxsize=4)
@@ -198,6 +214,7 @@ def execute(notebook: str | Path, parameters: dict, *, cwd: Path | None = None, 
     """
     import uuid
 
+    import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
 

@@ -12,6 +12,7 @@ fork (daemonic Dask workers)::
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import sys
@@ -22,6 +23,12 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+
+# jsonschema (which nbformat imports) imports the optional rfc3987_syntax package when it is
+# installed, only to check the "iri" string formats, and that package compiles a Lark grammar
+# on import: over a second of every render server's start, for a format that no notebook
+# schema uses.  Marked as not importable here (jsonschema then leaves those two formats out).
+sys.modules.setdefault("rfc3987_syntax", None)
 
 import matplotlib_inline.backend_inline  # noqa: E402,F401  (warm import for the notebooks)
 import nbconvert  # noqa: E402,F401
@@ -37,7 +44,7 @@ def _warm() -> None:
     """Do once, before forking, what every report would otherwise do first: load the HTML
     templates, compile the notebook schema, load the font into a first figure."""
     import nbformat
-    from nbformat.v4 import new_code_cell, new_notebook
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
     from .charts import figure_to_png, heatmap
     from .render import html_exporter
@@ -49,13 +56,47 @@ def _warm() -> None:
     for name in env.list_templates(filter_func=lambda n: n.startswith("display/")):
         env.get_template(name)
     pd.DataFrame({"a": [1]}).style.set_uuid("warm").to_html()  # pandas Styler's own template
-    book = new_notebook(cells=[new_code_cell("1")])
+    pd.DataFrame({"a": [1]}).to_dict("records")
+    with file_limits(RENDER_SECONDS, RENDER_MEMORY_BYTES):  # (imports the resource module)
+        pass
+    book = new_notebook(cells=[new_markdown_cell("## 预热\n\n正文"), new_code_cell("1")])
     nbformat.validate(book)
-    html_exporter().from_notebook_node(book)
+    html_exporter().from_notebook_node(book)  # (a markdown cell: the Markdown renderer's plugins)
+    # the IPython shell that runs each report's cells imports its completer, magics and
+    # inspector when first made: made (and dropped) once here, as the engine does after a report
+    from IPython.core.interactiveshell import InteractiveShell
+
+    engine._run(engine._Shell.instance(), "1", 1)
+    InteractiveShell.clear_instance()
+    engine._Shell.clear_instance()
+    sys.displayhook = sys.__displayhook__
     figure_to_png(heatmap(pd.DataFrame({"规则": [1.0]}, index=["机关"]), title="预热"))
+    _warm_report_charts()
+
+
+def _warm_report_charts() -> None:
+    """Draw a report's four table charts once, on tables of ones of both templates: every
+    worker forked from here inherits the measured sizes of their titles, categories and tick
+    labels (:func:`.charts.figure_to_png` keeps one renderer a figure size), so a report
+    measures only its own numbers."""
+    from . import charts
+    from .template import T3_COLUMNS, T4_COLUMNS, T4_ROWS, t3_rows
+
+    columns = pd.Index([c.key for c in T3_COLUMNS], name="column")
+    for template in ("2019", "2021"):
+        t3 = pd.DataFrame(1.0, index=pd.Index([r.key for r in t3_rows(template)], name="row"), columns=columns)
+        for chart in (charts.outcome_mix, charts.refusal_reasons, charts.applicant_mix):
+            charts.figure_to_png(chart(t3))
+    t4 = pd.DataFrame(1.0, index=pd.Index([r.key for r in T4_ROWS], name="row"),
+                      columns=pd.Index([c.key for c in T4_COLUMNS], name="column"))
+    charts.figure_to_png(charts.review_litigation(t4))
 
 
 _warm()
+# what was made so far is kept by every forked worker as it is: left out of the garbage
+# collector's passes, so that a worker's full collections neither walk nor touch (and so
+# copy) the inherited heap (the gc.freeze() advice of the Python documentation for forking)
+gc.freeze()
 
 
 class _ExtraParameters(logging.Filter):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from ..errors import NotAReportError
 from ..model import Report
@@ -11,7 +12,7 @@ from ..template import PRE_2019, PRE_2019_MARKERS, TABLE_HINTS, TEMPLATE_TABLE_W
 from .identity import find_identity, looks_like_report_title
 from .sections import find_sections, joined_text
 from .recover import Budget
-from .regions import extend_to_grid_start, find_regions
+from .regions import extend_to_grid_start, find_regions, settled_regions
 from .tables import detect_template, read_t2, read_t3, read_t4
 from .tokens import tokenise
 
@@ -43,17 +44,42 @@ def _first_table_line(doc: Document) -> int:
     return 0
 
 
-def _pre_2019(doc: Document, tokens, year: int | None) -> bool:
+def _table_tokens(doc: Document) -> tuple[list, dict[str, tuple[int, int]], Callable[[], list]]:
+    """The tokens of ``doc`` from its first table line (:func:`_first_table_line`) to where table
+    四's region ends, the regions of the tables in them (:func:`.regions.find_regions`), and a
+    function giving the tokens of the lines after those.
+
+    Lines are cut into tokens a block at a time, until the regions are settled
+    (:func:`.regions.settled_regions`): the report's last sections and a page's footer are
+    not tokenised for the tables.  The regions are those of the whole document's tokens.
+    """
+    start = _first_table_line(doc)
+    stop = start
+    tokens: list = []
+    size = 64
+    while True:
+        stop, previous = min(len(doc.lines), stop + size), stop
+        tokens += tokenise(doc.lines, previous, stop)
+        regions = settled_regions(tokens) if stop < len(doc.lines) else find_regions(tokens)
+        if regions is not None:
+            return tokens, regions, lambda: tokenise(doc.lines, stop)
+        size *= 2
+
+
+def _pre_2019(doc: Document, all_tokens: Callable[[], list], year: int | None) -> bool:
     """A report in a format from before the national template (2008–2018): its year says so, or
     its statistics table uses the old provincial labels (当面申请数, 同意公开答复数 …), and it has
-    none of the template's tables."""
-    norms = "".join(t.norm for t in tokens if t.kind == "L")
-    template_words = sum(1 for w in TEMPLATE_TABLE_WORDS if w in norms)
+    none of the template's tables.  ``all_tokens()``: the document's tokens from its first table
+    line."""
+    def template_words() -> int:  # every label normalised: only when the answer depends on it
+        norms = "".join(t.norm for t in all_tokens() if t.kind == "L")
+        return sum(1 for w in TEMPLATE_TABLE_WORDS if w in norms)
+
     if year is not None and year <= 2018:
-        return template_words < 3
+        return template_words() < 3
     text = "".join(line.text for line in doc.lines).replace(" ", "")
     markers = sum(1 for m in PRE_2019_MARKERS if m in text)
-    return markers >= 2 and template_words < 2
+    return markers >= 2 and template_words() < 2
 
 
 def _strong_tables(cells) -> bool:
@@ -74,7 +100,7 @@ def parse_document(doc: Document, *, agency: str | None = None, year: int | None
     fewer than four section headings (a note, a list page, a navigation page).
     """
     notes = list(doc.notes)
-    tokens = tokenise(doc.lines, _first_table_line(doc))
+    tokens, regions, rest = _table_tokens(doc)
     text = joined_text(doc)
     sections, section_where, section_headings, section_notes = find_sections(doc, text)
     identity = find_identity(doc, text.text, text.first_section)
@@ -87,7 +113,7 @@ def parse_document(doc: Document, *, agency: str | None = None, year: int | None
     if identity.signed:
         fields.setdefault("落款日期", identity.signed)
 
-    if template is None and _pre_2019(doc, tokens, report_year):
+    if template is None and _pre_2019(doc, lambda: tokens + rest(), report_year):
         if not (looks_like_report_title(doc) or len(sections) >= 2):
             raise NotAReportError(doc.path, "a 政府信息公开工作年度报告",
                                   "a page with an old statistics table but no report title or sections")
@@ -100,7 +126,6 @@ def parse_document(doc: Document, *, agency: str | None = None, year: int | None
             reader=doc.reader or doc.format)
     notes += section_notes
 
-    regions = find_regions(tokens)
     extend_to_grid_start(tokens, regions, lambda line: doc.lines[line].is_row,
                          floor=regions["t2"][1] if "t2" in regions else 0)
     detected = None

@@ -335,6 +335,10 @@ class RowReadings:
     cut: str = ""
 
 
+# 「1 0」: a space between two digits, dropped (SPLIT_DIGITS)
+_SPACE_IN_NUMBER = re.compile(r"(?<=\d) (?=\d)")
+
+
 def readings(values: Sequence[Token], kinds: Sequence[str], *, sums: Sequence[tuple[int, int]] = (),
              dropped_repeats: bool = False, split_lines: bool = False, grid: bool = False,
              parse: Callable[[Candidate], tuple] | None = None, budget: Budget | None = None) -> RowReadings:
@@ -347,7 +351,7 @@ def readings(values: Sequence[Token], kinds: Sequence[str], *, sums: Sequence[tu
     runs out of ``budget`` gives ``cut``.
     """
     budget = budget or Budget()
-    texts = [re.sub(r"(?<=\d) (?=\d)", "", v.text) for v in values]
+    texts = [_SPACE_IN_NUMBER.sub("", v.text) if " " in v.text else v.text for v in values]
     n, k = len(kinds), len(texts)
     parse = parse or (lambda c: tuple(_number(p) for p in c.pieces))
     counts_only = all(kind == "count" for kind in kinds)

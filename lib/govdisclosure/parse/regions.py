@@ -20,6 +20,19 @@ _T4_FALLBACK, _T4_FALLBACK_HINTS = re.compile(T4_FALLBACK[0]), T4_FALLBACK[1]
 
 def find_regions(tokens: Sequence[Token]) -> dict[str, tuple[int, int]]:
     """Token ranges of t2, t3 and t4 (only the tables found)."""
+    return _regions(tokens)[0]
+
+
+def settled_regions(tokens: Sequence[Token]) -> dict[str, tuple[int, int]] | None:
+    """:func:`find_regions` of ``tokens`` when more tokens after them could not change it: every
+    table's anchor and the heading that ends table 四 found by their first search (each search
+    takes the first match from where it starts, so a match within ``tokens`` is the match within
+    any longer list that begins with them); else None."""
+    regions, settled = _regions(tokens)
+    return regions if settled else None
+
+
+def _regions(tokens: Sequence[Token]) -> tuple[dict[str, tuple[int, int]], bool]:
 
     def first(anchors: Sequence[str], start: int, stop: int | None = None,
               pattern: re.Pattern | None = None, hints: str = "") -> int | None:
@@ -45,6 +58,7 @@ def find_regions(tokens: Sequence[Token]) -> dict[str, tuple[int, int]]:
     if t3 is None and t2 is not None:
         t3 = first(TABLE_START["t3"], 0)
     t4 = first(TABLE_START["t4"], t3) if t3 is not None else None
+    settled = t2 is not None and t3 is not None and t4 is not None
     if t4 is None:
         after = t3 if t3 is not None else (t2 or 0)
         t4 = first((), after, pattern=_T4_FALLBACK, hints=_T4_FALLBACK_HINTS)
@@ -52,6 +66,7 @@ def find_regions(tokens: Sequence[Token]) -> dict[str, tuple[int, int]]:
     if t4 is not None:
         stop = first((), t4 + 1, pattern=_SECTION_AFTER_T4, hints=_AFTER_T4_HINTS)
         end = stop if stop is not None else len(tokens)
+        settled = settled and stop is not None
     regions: dict[str, tuple[int, int]] = {}
     if t2 is not None:
         stop2 = next(x for x in (t3, t4, end) if x is not None)
@@ -61,7 +76,7 @@ def find_regions(tokens: Sequence[Token]) -> dict[str, tuple[int, int]]:
         regions["t3"] = (t3, t4 if t4 is not None else end)
     if t4 is not None:
         regions["t4"] = (t4, end)
-    return regions
+    return regions, settled
 
 
 def extend_to_grid_start(tokens: Sequence[Token], regions: dict[str, tuple[int, int]], is_row, table: str = "t3",

@@ -452,7 +452,7 @@ def read_t2(tokens: Sequence[Token], doc: Document, template: str, budget: Budge
         note = _label_note("t2", record, _T2_ROW_DEFS)
         if note and not (template == "2019" and bare(record.label).endswith("规范性文件")):
             labels.append(note)
-    labels += _t2_column_labels(tokens, doc, template)
+    labels += _t2_column_labels(records, template)
     missing = [k for k in layout if k not in seen]
     if missing and seen:
         notes.append("表二: rows not found: " + ", ".join(missing))
@@ -492,15 +492,18 @@ def _amount_header_unit(tokens: Sequence[Token]) -> str:
     return units.pop() if len(units) == 1 else ""
 
 
-def _t2_column_labels(tokens: Sequence[Token], doc: Document, template: str) -> list[LabelNote]:
-    """Column headers of table 二 printed other than the template prints them ("本年度止件数")."""
+def _t2_column_labels(records: Sequence[Record], template: str) -> list[LabelNote]:
+    """Column headers of table 二 printed other than the template prints them ("本年度止件数").
+
+    ``records``: table 二's records (a label broken over lines is joined)."""
     columns = dict.fromkeys(c for cs in T2_LAYOUT[template].values() for c in cs)
-    headers = [r for r in build_records(tokens, doc) if r.norm]  # a label broken over lines is joined
+    headers = [r for r in records if r.norm]
     notes = []
     for key in columns:
         column = T2_COLUMN_DEFS[key]
         printed = T2_COLUMN_LABEL_2019.get(key, column.label) if template == "2019" else column.label
-        if any(bare(printed) in r.norm for r in headers):
+        core = bare(printed)
+        if any(core in r.norm for r in headers):
             continue
         for record in headers:
             if any(c in record.norm for c in column.cores):

@@ -133,16 +133,24 @@ def tokenise(lines: list[Line], start: int = 0, stop: int | None = None) -> list
     """Tokens of ``lines[start:stop]``."""
     out: list[Token] = []
     stop = len(lines) if stop is None else stop
+    kinds: dict[str, tuple[str, str]] = {}  # a cell's text -> (kind, stripped text): cells repeat ("0")
     for index in range(start, stop):
         line = lines[index]
         if line.is_row:
             locs = line.cell_locs or [line.loc] * len(line.cells)
             for cell, loc in zip(line.cells, locs):
-                if ITEM_NUMBER.match(cell) or _PUNCTUATION.match(cell):
-                    # "5." in its own cell numbers the label beside it; "，" is a piece of a label
-                    out.append(Token("L", cell.strip(), "cell", loc, index))
-                elif is_value_cell(cell) or not _HAS_CJK.search(cell):  # "12a" is one (bad) value
-                    out.append(Token("V", cell.strip(), "cell", loc, index))
+                known = kinds.get(cell)
+                if known is None:
+                    if ITEM_NUMBER.match(cell) or _PUNCTUATION.match(cell):
+                        # "5." in its own cell numbers the label beside it; "，" is a piece of a label
+                        known = ("L", cell.strip())
+                    elif is_value_cell(cell) or not _HAS_CJK.search(cell):  # "12a" is one (bad) value
+                        known = ("V", cell.strip())
+                    else:
+                        known = ("", "")  # label text, cut into runs of text and numbers
+                    kinds[cell] = known
+                if known[0]:
+                    out.append(Token(known[0], known[1], "cell", loc, index))
                 else:
                     tokenise_text(cell, loc, index, "cell", out)
             out.append(Token("R", "", "cell", line.loc, index))
