@@ -198,7 +198,7 @@ def hostile_pages(tmp_path_factory) -> dict[str, Page]:
     out = tmp_path_factory.mktemp("hostile_pages")
     pages = {}
     for name in ("num-decimal.txt", "num-huge-int.txt", "agency-dollars.txt", "hostile-narrative.txt",
-                 "hostile-markup.html", "agency-template.txt", "agency-rtl.txt"):
+                 "hostile-markup.html", "agency-template.txt", "agency-rtl.txt", "agency-nul-escape.html"):
         result = render.render_report(HOSTILE / name, out, engine_name="govdisclosure")
         assert result.ok, (name, result.error)
         pages[name] = Page(Path(result.html))
@@ -291,3 +291,14 @@ def test_findings_on_a_whole_section_link_to_its_heading():
     assert len(missing)
     goto = table.xpath(f"//tr[@id='finding-{missing[0]}']//a[contains(@class, 'gd-goto')]/@href")
     assert goto and goto[0][1:] in ids
+
+
+def test_direction_controls_reorder_nothing_on_a_page(hostile_pages):
+    """U+202E left open in the agency name (and U+202C, U+200F in agency-rtl.txt) would show
+    what follows reversed: no direction control reaches any page, its title least of all."""
+    for name in ("agency-nul-escape.html", "agency-rtl.txt"):
+        page = hostile_pages[name]
+        assert not display.BIDI_CONTROLS.search(page.html), name
+        title = page.doc.findtext(".//title")
+        assert "2021" in title if name.endswith(".html") else "2024" in title, title
+    assert "市<b>城管</b>局 2021 年度" in hostile_pages["agency-nul-escape.html"].doc.findtext(".//title")

@@ -59,6 +59,22 @@ STYLESHEET = TEMPLATES / "report.css"
 PAGE_RULES = "/* == the page"  # where the stylesheet's rules for whole pages begin
 
 
+#: Unicode direction controls (bidi embeddings, overrides and isolates, LRM/RLM, ALM): report
+#: text never needs them, and one left open reorders what follows it on the page (U+202E
+#: shows "2021" as "1202"), so they are dropped from everything a page or index shows
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def plain(text):
+    """``text`` without direction controls (:data:`BIDI_CONTROLS`); markup stays markup and
+    anything that is not text is returned as it is."""
+    if not isinstance(text, str) or not BIDI_CONTROLS.search(text):
+        return text
+    if hasattr(text, "__html__"):  # removing a character never makes a tag
+        return Markup(BIDI_CONTROLS.sub("", str(text.__html__())))
+    return BIDI_CONTROLS.sub("", text)
+
+
 class Html(str):
     """A block of HTML made by a template; Jupyter displays it as HTML.
 
@@ -85,11 +101,12 @@ class Html(str):
 
 @lru_cache(maxsize=1)
 def environment():
-    """The Jinja2 environment of the package's templates: autoescaped, undefined names fail."""
+    """The Jinja2 environment of the package's templates: autoescaped, undefined names fail,
+    every value shown without direction controls (:func:`plain`)."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, finalize=plain)
     env.filters.update(count=fmt_count, rate=fmt_rate, location=zh_location)
     return env
 
@@ -170,7 +187,28 @@ def fmt_rate(value) -> str:
 
 
 def fmt_measure(value, unit: str) -> str:
+    """A measure's value: a percentage when ``unit`` is "%", else a count; — when unknown."""
     return fmt_rate(value) if unit == "%" else fmt_count(value)
+
+
+def _known(value) -> bool:
+    try:
+        return value is not None and not math.isnan(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def blank_as_zero_text(measure, unit: str) -> str:
+    """「空白按 0 计：34.2%」 for a measure left uncomputed because of blank cells whose value
+    with blanks counted as 0 exists (``measure``: a row of
+    :func:`govdisclosure.measures.measures`, with ``value``, ``value_blank_as_zero`` and
+    ``blanks``); "" otherwise — the value shown stays 「—」, this is said beside it."""
+    get = measure.get if hasattr(measure, "get") else lambda k, d=None: getattr(measure, k, d)
+    zero, blanks = get("value_blank_as_zero"), get("blanks")
+    blanks = _known(blanks) and bool(blanks)  # NaN or None (a frame without it): no
+    if _known(get("value")) or not _known(zero) or not blanks:
+        return ""
+    return f"空白按 0 计：{fmt_measure(zero, unit)}"
 
 
 def zh_location(location) -> str:
@@ -234,7 +272,8 @@ def finding_counts(findings: pd.DataFrame) -> dict[str, int]:
 
 
 def report_title(report: Report) -> str:
-    return f"{report.agency or '（机关名称未识别）'} {report.year or ''} 年度政府信息公开工作年度报告 · 检查报告"
+    """The page title of a report: agency, year, what the page is (direction controls dropped)."""
+    return plain(f"{report.agency or '（机关名称未识别）'} {report.year or ''} 年度政府信息公开工作年度报告 · 检查报告")
 
 
 # --------------------------------------------------------------------------- 1 the first screen
@@ -256,6 +295,7 @@ def summary(report: Report, findings: pd.DataFrame, measures: pd.DataFrame | Non
             if name in by_key.index:
                 m = by_key.loc[name]
                 key.append(dict(label=MEASURE[name].label, value=fmt_measure(m["value"], MEASURE[name].unit),
+                                zero=blank_as_zero_text(m, MEASURE[name].unit),
                                 formula=MEASURE[name].formula,
                                 note="" if m["status"] == "ok" else str(m["note"] or "")))
     quality = data_quality(report)
@@ -305,7 +345,9 @@ def measures(history: pd.DataFrame, report: Report) -> "pd.io.formats.style.Styl
         note = str(m["note"] or "") if m["status"] != "ok" or m["note"] else ""
         if not m["rankable"]:
             note += "（不足 30 件，不参与排名）"
-        rows.append({"指标": MEASURE[key].label, this_year: fmt_measure(m["value"], unit),
+        zero = blank_as_zero_text(m, unit)
+        rows.append({"指标": MEASURE[key].label,
+                     this_year: fmt_measure(m["value"], unit) + (f"（{zero}）" if zero else ""),
                      last_year: fmt_measure(m["previous"], unit), "变化": change,
                      "计算方法": MEASURE[key].formula, "说明": note})
     frame = pd.DataFrame(rows, columns=["指标", this_year, last_year, "变化", "计算方法", "说明"])
@@ -411,8 +453,8 @@ def table(report: Report, name: str, findings: pd.DataFrame | None = None):
                 title += "；检查：" + "、".join(rules)
                 text = Markup('<a href="#finding-{}">{}</a>').format(labels[0], text)
             else:
-                text = Markup("{}").format(text)  # escaped here; the Styler adds no escaping of its own
-            s.append(text), k.append(" ".join(kind)), t.append(str(escape(title)))  # pandas puts titles in as given
+                text = Markup("{}").format(plain(text))  # escaped here; the Styler adds no escaping of its own
+            s.append(plain(text)), k.append(" ".join(kind)), t.append(str(escape(plain(title))))  # pandas: titles as given
         shown.append(s), classes.append(k), titles.append(t)
     index = pd.Index([_row_label(name, r) for r in rows])
     header = pd.Index([_column_label(name, c) for c in columns])
@@ -752,5 +794,6 @@ def sentence(text: str, kind: str = "") -> Html:
     return render("display/sentence.html.j2", text=text, kind=kind)
 
 
-__all__ = ["Html", "ReportCheckFailed", "data_quality", "findings", "fmt_count", "fmt_rate", "measures",
-           "narrative", "outcome", "paragraphs", "run_info", "safe_url", "sentence", "setup", "summary", "table"]
+__all__ = ["BIDI_CONTROLS", "Html", "ReportCheckFailed", "blank_as_zero_text", "data_quality", "findings",
+           "fmt_count", "fmt_rate", "measures", "narrative", "outcome", "paragraphs", "plain", "run_info", "safe_url",
+           "sentence", "setup", "summary", "table"]
