@@ -756,8 +756,10 @@ def narrative(report: Report, claims: pd.DataFrame | None = None, findings: pd.D
             if c.status == "disagree":
                 link = next((link for link in (mark["links"] if mark else []) if link["rule"] == "TX-COUNTS"), None)
                 finding = link["href"][1:] if link else None
-            elif others:  # the number agrees, the sentence does not: never a "✓"
-                word, status = "✗ 本句与表格不符（" + "、".join(dict.fromkeys(o["rule"] for o in others)) + "）", "disagree"
+            elif others:  # the number agrees, but a finding names its sentence: never a "✓"
+                rules = "、".join(dict.fromkeys(o["rule"] for o in others))
+                word, status = (f"✗ 本句与表格不符（{rules}）", "disagree") if "TX-SELF" in rules else \
+                    (f"！ 本句有检查发现（{rules}）", "flagged")
                 target, finding = f"#{mark['id']}", others[0]["href"][1:]
                 detail = ("所述数字与表格一致" if c.status == "agree" else "") + (f"；{detail}" if detail else "")
             table_value = "" if c.table is None or pd.isna(c.table) else f"，{c.table_what} {fmt_count(c.table)}"
