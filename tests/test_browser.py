@@ -265,6 +265,37 @@ def test_large_index_reads_its_rows_from_the_data_file(browser, tmp_path):
     assert browser.title != "pwned" and not browser.find_elements(By.CSS_SELECTOR, "#table-overview img")
 
 
+@pytest.mark.parametrize("inline", [True, False], ids=["rows in the page", "rows in the data file"])
+def test_index_sorts_unknown_measures_last_and_shows_reasons_in_two_lines(browser, tmp_path, monkeypatch, inline):
+    """公开率 unknown (blanks; shown 「—（空白按 0 计：…）」) sorts after every known rate in both
+    directions; an unreadable file's reason is Chinese with the English message on a line below."""
+    from govdisclosure import index
+
+    if not inline:
+        monkeypatch.setattr(index, "INLINE_LIMIT", 0)
+    sources = [f"/in/{i}.txt" for i in range(3)]
+    reports_frame = pd.DataFrame({"rid": range(3), "source": sources, "agency": ["甲局", "乙局", "丙局"],
+                                  "year": pd.array([2021] * 3, dtype="Int64"), "format": "text"})
+    measures = pd.DataFrame({"source": sources, "measure": "open_rate", "value": [0.5, None, 0.2],
+                             "value_blank_as_zero": [0.5, 0.3, 0.2], "blanks": [False, True, False]})
+    summary = pd.DataFrame({"file": [*sources, "/in/empty.txt"], "agency": ["甲局", "乙局", "丙局", None],
+                            "year": [2021, 2021, 2021, None], "status": ["ok", "ok", "ok", "unreadable"],
+                            "seconds": 0.1, "html": "",
+                            "error": ["", "", "", "/in/empty.txt: expected a report, found an empty file (0 bytes)"]})
+    index.write_index(tmp_path, dict(reports=reports_frame, measures=measures), summary)
+    log = open_page(browser, tmp_path / "index.html")
+    assert not [m for m in log if m["level"] == "SEVERE"], log
+    head = [th for th in browser.find_elements(By.CSS_SELECTOR, "#table-overview thead th") if th.text == "公开率"][0]
+    for clicks, order in ((1, ["丙局", "甲局", "乙局"]), (2, ["甲局", "丙局", "乙局"])):
+        head.click()
+        rows = [r for r in browser.find_elements(By.CSS_SELECTOR, "#table-overview tbody tr") if r.is_displayed()]
+        assert [r.find_elements(By.TAG_NAME, "td")[0].text for r in rows] == order, clicks
+    assert "—（空白按 0 计：30.0%）" in rows[-1].text
+    files = browser.find_elements(By.CSS_SELECTOR, "#table-files tbody tr")
+    reason = [r for r in files if "empty.txt" in r.text][0].find_elements(By.TAG_NAME, "td")[-1]
+    assert reason.text.splitlines() == ["空文件（0 字节）", "/in/empty.txt: expected a report, found an empty file (0 bytes)"]
+
+
 def test_report_prints_on_a4(batch_out, browser, tmp_path):
     """Printed (the stylesheet's @page A4), the 三明 2019 report takes about half the 24 pages the
     JupyterLab page took: sections start a page, nothing is hidden but the navigation."""

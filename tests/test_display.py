@@ -198,7 +198,7 @@ def hostile_pages(tmp_path_factory) -> dict[str, Page]:
     out = tmp_path_factory.mktemp("hostile_pages")
     pages = {}
     for name in ("num-decimal.txt", "num-huge-int.txt", "agency-dollars.txt", "hostile-narrative.txt",
-                 "hostile-markup.html", "agency-template.txt", "agency-rtl.txt"):
+                 "hostile-markup.html", "agency-template.txt", "agency-rtl.txt", "agency-nul-escape.html"):
         result = render.render_report(HOSTILE / name, out, engine_name="govdisclosure")
         assert result.ok, (name, result.error)
         pages[name] = Page(Path(result.html))
@@ -224,3 +224,85 @@ def test_hostile_text_stays_inert(hostile_pages):
     assert "3.5" in hostile_pages["num-decimal.txt"].text
     narrative = hostile_pages["hostile-narrative.txt"]
     assert "<script>" in narrative.text or "&lt;script&gt;" in narrative.html
+
+
+# the sentence each text rule names, in a report whose tables it contradicts (consistent_t3:
+# 5 new, 1 carried forward; consistent_t4: reviews and suits), year 2024, a city's bureau
+RULE_SENTENCES = [
+    ("TX-SELF", "全年新收政府信息公开申请5件，所有申请均已按要求办结。"),
+    ("TX-SELF", "本年度未发生政府信息公开行政复议案件。"),
+    ("TX-REPEAT", "本年度公开了专项资金资金分配结果。"),
+    ("S-STALE", "2023年，我局坚持以公开为常态、不公开为例外。"),
+    ("S-STALE", "强化对全省政务公开工作的统筹推进。"),
+]
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("rule, sentence", RULE_SENTENCES, ids=[f"{r}-{i}" for i, (r, _) in enumerate(RULE_SENTENCES)])
+def test_every_sentence_a_text_rule_names_is_marked_with_its_rule_and_linked(rule, sentence, seed):
+    """A sentence that TX-SELF, TX-REPEAT or S-STALE names, cut into crawler lines at random
+    places among other sentences: it is marked with the rule, its finding links to the mark
+    and the mark back to the finding; a claim in it never shows "✓"."""
+    rng = random.Random(seed)
+    text = "一是加强组织领导。二是完善工作机制。" + sentence + "三是做好咨询服务。"
+    cuts = sorted(rng.sample(range(1, len(text)), rng.randint(2, 10)))
+    pieces = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)])]
+    report = make_report(consistent_t3(), consistent_t4(), agency="某某市某某局",
+                         sections={"overview": "\n".join(pieces)})
+    findings = check(report)
+    mine = findings[(findings["rule"] == rule) & (findings["status"] == "fail")]
+    assert len(mine) == 1, findings[["rule", "status", "message"]]
+    label = mine.index[0]
+    claims = compare_claims(report)
+    page = doc_of(display.narrative(report, claims, findings))
+    marks = [m for m in page.xpath("//mark") if m.xpath(f".//a[@href='#finding-{label}']")]
+    assert len(marks) == 1
+    mark = marks[0]
+    assert sentence in "".join(mark.xpath("text()"))
+    assert mark.xpath(f".//a[@href='#finding-{label}']")[0].text_content().startswith(rule)
+    assert "一是加强组织领导" not in mark.text_content() and "三是做好咨询服务" not in mark.text_content()
+    table = doc_of(display.findings(findings, report, claims))
+    goto = table.xpath(f"//tr[@id='finding-{label}']//a[contains(@class, 'gd-goto')]/@href")
+    assert goto == [f"#{mark.get('id')}"]
+    for verdict in page.xpath("//div[contains(@class, 'claim')]"):
+        assert "✓" not in verdict.text_content() or sentence[:6] not in verdict.text_content(), verdict.text_content()
+
+
+@pytest.mark.parametrize("rule, sentence, word", [
+    ("TX-SELF", "全年新收政府信息公开申请5件，所有申请均已按要求办结。", "✗ 本句与表格不符（TX-SELF）"),
+    ("TX-REPEAT", "全年新收政府信息公开申请5件，主要涉及资金资金分配。", "！ 本句有检查发现（TX-REPEAT）"),
+    ("S-STALE", "2023年，我局新收政府信息公开申请5件。", "！ 本句有检查发现（S-STALE）"),
+])
+def test_a_claim_that_agrees_in_a_sentence_a_finding_names_is_never_a_tick(rule, sentence, word):
+    """「…申请5件」 agrees with table 三, but a finding names its sentence: the verdict names the
+    rule instead of "✓ 与表格一致" (a contradiction of the tables only for TX-SELF)."""
+    report = make_report(consistent_t3(), consistent_t4(), sections={"overview": sentence})
+    claims = compare_claims(report)
+    assert (claims["status"] == "agree").any(), claims
+    page = doc_of(display.narrative(report, claims, check(report)))
+    verdicts = [v.text_content() for v in page.xpath("//div[contains(@class, 'claim')]")]
+    assert verdicts and all("✓" not in v and v.startswith(word) and "所述数字与表格一致" in v for v in verdicts), verdicts
+
+
+def test_findings_on_a_whole_section_link_to_its_heading():
+    report = make_report(consistent_t3(), consistent_t4(), sections={"overview": "本机关认真贯彻条例。"})
+    findings = check(report)
+    claims = compare_claims(report)
+    table = doc_of(display.findings(findings, report, claims))
+    page = doc_of(display.narrative(report, claims, findings))
+    ids = set(page.xpath("//@id"))
+    missing = findings[(findings["rule"] == "S-SECTIONS") & (findings["status"] == "fail")].index
+    assert len(missing)
+    goto = table.xpath(f"//tr[@id='finding-{missing[0]}']//a[contains(@class, 'gd-goto')]/@href")
+    assert goto and goto[0][1:] in ids
+
+
+def test_direction_controls_reorder_nothing_on_a_page(hostile_pages):
+    """U+202E left open in the agency name (and U+202C, U+200F in agency-rtl.txt) would show
+    what follows reversed: no direction control reaches any page, its title least of all."""
+    for name in ("agency-nul-escape.html", "agency-rtl.txt"):
+        page = hostile_pages[name]
+        assert not display.BIDI_CONTROLS.search(page.html), name
+        title = page.doc.findtext(".//title")
+        assert "2021" in title if name.endswith(".html") else "2024" in title, title
+    assert "市<b>城管</b>局 2021 年度" in hostile_pages["agency-nul-escape.html"].doc.findtext(".//title")

@@ -37,8 +37,8 @@ from .checks import at_or_above
 from .errors import GovDisclosureError
 from .measures import KEY_MEASURES, MEASURE
 from .model import Report
-from .template import (OUTCOME_GROUP_LABELS, SECTIONS, T2_COLUMN_DEFS, T2_LAYOUT, T2_ROW, T3_COLUMNS, T3_ROW,
-                       T4_COLUMNS, T4_ROWS, t3_rows)
+from .template import (OUTCOME_GROUP_LABELS, SECTION_KEYS, SECTIONS, T2_COLUMN_DEFS, T2_LAYOUT, T2_ROW,
+                       T3_COLUMNS, T3_ROW, T4_COLUMNS, T4_ROWS, t3_rows)
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SEVERITY_WORD = {"error": "错误", "warning": "警告", "info": "提示"}
@@ -57,6 +57,22 @@ _LOCATION_WORDS = ((re.compile(r"\bpage (\d+)"), r"第\1页"), (re.compile(r"\bt
 #: the page's stylesheet, shared with the HTML export (``templates/report.css``)
 STYLESHEET = TEMPLATES / "report.css"
 PAGE_RULES = "/* == the page"  # where the stylesheet's rules for whole pages begin
+
+
+#: Unicode direction controls (bidi embeddings, overrides and isolates, LRM/RLM, ALM): report
+#: text never needs them, and one left open reorders what follows it on the page (U+202E
+#: shows "2021" as "1202"), so they are dropped from everything a page or index shows
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def plain(text):
+    """``text`` without direction controls (:data:`BIDI_CONTROLS`); markup stays markup and
+    anything that is not text is returned as it is."""
+    if not isinstance(text, str) or not BIDI_CONTROLS.search(text):
+        return text
+    if hasattr(text, "__html__"):  # removing a character never makes a tag
+        return Markup(BIDI_CONTROLS.sub("", str(text.__html__())))
+    return BIDI_CONTROLS.sub("", text)
 
 
 class Html(str):
@@ -85,11 +101,12 @@ class Html(str):
 
 @lru_cache(maxsize=1)
 def environment():
-    """The Jinja2 environment of the package's templates: autoescaped, undefined names fail."""
+    """The Jinja2 environment of the package's templates: autoescaped, undefined names fail,
+    every value shown without direction controls (:func:`plain`)."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, finalize=plain)
     env.filters.update(count=fmt_count, rate=fmt_rate, location=zh_location)
     return env
 
@@ -170,7 +187,28 @@ def fmt_rate(value) -> str:
 
 
 def fmt_measure(value, unit: str) -> str:
+    """A measure's value: a percentage when ``unit`` is "%", else a count; — when unknown."""
     return fmt_rate(value) if unit == "%" else fmt_count(value)
+
+
+def _known(value) -> bool:
+    try:
+        return value is not None and not math.isnan(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def blank_as_zero_text(measure, unit: str) -> str:
+    """「空白按 0 计：34.2%」 for a measure left uncomputed because of blank cells whose value
+    with blanks counted as 0 exists (``measure``: a row of
+    :func:`govdisclosure.measures.measures`, with ``value``, ``value_blank_as_zero`` and
+    ``blanks``); "" otherwise — the value shown stays 「—」, this is said beside it."""
+    get = measure.get if hasattr(measure, "get") else lambda k, d=None: getattr(measure, k, d)
+    zero, blanks = get("value_blank_as_zero"), get("blanks")
+    blanks = _known(blanks) and bool(blanks)  # NaN or None (a frame without it): no
+    if _known(get("value")) or not _known(zero) or not blanks:
+        return ""
+    return f"空白按 0 计：{fmt_measure(zero, unit)}"
 
 
 def zh_location(location) -> str:
@@ -234,7 +272,8 @@ def finding_counts(findings: pd.DataFrame) -> dict[str, int]:
 
 
 def report_title(report: Report) -> str:
-    return f"{report.agency or '（机关名称未识别）'} {report.year or ''} 年度政府信息公开工作年度报告 · 检查报告"
+    """The page title of a report: agency, year, what the page is (direction controls dropped)."""
+    return plain(f"{report.agency or '（机关名称未识别）'} {report.year or ''} 年度政府信息公开工作年度报告 · 检查报告")
 
 
 # --------------------------------------------------------------------------- 1 the first screen
@@ -256,6 +295,7 @@ def summary(report: Report, findings: pd.DataFrame, measures: pd.DataFrame | Non
             if name in by_key.index:
                 m = by_key.loc[name]
                 key.append(dict(label=MEASURE[name].label, value=fmt_measure(m["value"], MEASURE[name].unit),
+                                zero=blank_as_zero_text(m, MEASURE[name].unit),
                                 formula=MEASURE[name].formula,
                                 note="" if m["status"] == "ok" else str(m["note"] or "")))
     quality = data_quality(report)
@@ -305,7 +345,9 @@ def measures(history: pd.DataFrame, report: Report) -> "pd.io.formats.style.Styl
         note = str(m["note"] or "") if m["status"] != "ok" or m["note"] else ""
         if not m["rankable"]:
             note += "（不足 30 件，不参与排名）"
-        rows.append({"指标": MEASURE[key].label, this_year: fmt_measure(m["value"], unit),
+        zero = blank_as_zero_text(m, unit)
+        rows.append({"指标": MEASURE[key].label,
+                     this_year: fmt_measure(m["value"], unit) + (f"（{zero}）" if zero else ""),
                      last_year: fmt_measure(m["previous"], unit), "变化": change,
                      "计算方法": MEASURE[key].formula, "说明": note})
     frame = pd.DataFrame(rows, columns=["指标", this_year, last_year, "变化", "计算方法", "说明"])
@@ -411,8 +453,8 @@ def table(report: Report, name: str, findings: pd.DataFrame | None = None):
                 title += "；检查：" + "、".join(rules)
                 text = Markup('<a href="#finding-{}">{}</a>').format(labels[0], text)
             else:
-                text = Markup("{}").format(text)  # escaped here; the Styler adds no escaping of its own
-            s.append(text), k.append(" ".join(kind)), t.append(str(escape(title)))  # pandas puts titles in as given
+                text = Markup("{}").format(plain(text))  # escaped here; the Styler adds no escaping of its own
+            s.append(plain(text)), k.append(" ".join(kind)), t.append(str(escape(plain(title))))  # pandas: titles as given
         shown.append(s), classes.append(k), titles.append(t)
     index = pd.Index([_row_label(name, r) for r in rows])
     header = pd.Index([_column_label(name, c) for c in columns])
@@ -439,20 +481,40 @@ def _shown(value, rule: str, row) -> str:
     return fmt_count(value)
 
 
+def _section_target(f) -> str | None:
+    """Where in the narrative a finding on a whole section (or the whole text) points: TX-FEE
+    to section 六, S-COPY to section 五 or the whole text, S-COPY-PEER to the whole text,
+    S-SECTIONS and S-HEADINGS to the section they name."""
+    rule, row = f["rule"], f["row"]
+    if rule == "TX-FEE":
+        return "#section-other"
+    if rule == "S-COPY":
+        return "#section-problems" if row == "problems" else "#narrative"
+    if rule == "S-COPY-PEER":
+        return "#narrative"
+    first = str(row).split("+")[0]  # S-SECTIONS names every missing section: "proactive+problems"
+    if rule in ("S-SECTIONS", "S-HEADINGS") and first in SECTION_KEYS:
+        return f"#section-{first}"
+    return None
+
+
 def findings(findings: pd.DataFrame, report: Report | None = None, claims: pd.DataFrame | None = None) -> Html:
     """The findings of one report: failures grouped by severity (most severe first, every
     severity that comes), then the checks that could not be decided, folded.
 
     Each failure has the id ``finding-<label>`` and links to what it concerns: the first cell
-    it marks in :func:`table` (given ``report``) or the sentence of :func:`narrative` (given
-    ``claims``, the frame of :func:`govdisclosure.checks.compare_claims`).
+    it marks in :func:`table` (given ``report``); when the page also shows :func:`narrative`
+    (given ``report`` and ``claims``, the frame of :func:`govdisclosure.checks.compare_claims`
+    the narrative is shown with), else the sentence the narrative marks for it, else the
+    section it concerns (TX-FEE, S-COPY, S-COPY-PEER, S-SECTIONS, S-HEADINGS).
     """
     hits = touched(report, findings) if report is not None else {}
     first_cell: dict = {}
     for key, labels in hits.items():
         for label in labels:
             first_cell.setdefault(label, key)
-    sentences = _claim_ids_by_sentence(claims)
+    shown = report is not None and claims is not None  # the page shows the narrative
+    sentences = _narrative_layout(report, claims, findings).target if shown else {}
     order = list(SEVERITY_WORD) + sorted(set(findings["severity"].astype(str)) - set(SEVERITY_WORD)) \
         if len(findings) else []
     groups, undecided = [], []
@@ -461,8 +523,10 @@ def findings(findings: pd.DataFrame, report: Report | None = None, claims: pd.Da
         if label in first_cell and report is not None:
             anchor = cell_anchor(report, *first_cell[label])
             target = f"#{anchor}" if anchor else None
-        elif f["rule"] == "TX-COUNTS" and f["printed"] in sentences:
-            target = f"#{sentences[f['printed']]}"
+        elif label in sentences:
+            target = sentences[label]
+        elif f["status"] == "fail" and shown:
+            target = _section_target(f)
         item = dict(id=f"finding-{label}", severity=str(f["severity"]),
                     severity_word=SEVERITY_WORD.get(str(f["severity"]), str(f["severity"])), rule=str(f["rule"]),
                     title=str(f["title"] or ""), message=str(f["message"] or ""),
@@ -533,6 +597,13 @@ def paragraphs(text: str) -> list[Paragraph]:
     return out
 
 
+#: rules whose failing finding names a sentence of the narrative: ``printed`` holds the sentence
+#: as the message quotes it (cut with "…" beyond 120 characters; for TX-REPEAT the doubled word)
+#: and ``column`` the section it is in (:mod:`govdisclosure.checks.rules`)
+SENTENCE_RULES = ("TX-COUNTS", "TX-SELF", "TX-REPEAT", "S-STALE")
+_VERDICT_WORD = {"agree": "✓ 与表格一致", "disagree": "✗ 与表格不符", "not_assessable": "？ 无法核对"}
+
+
 def _claim_ids(claims: pd.DataFrame | None) -> dict[str, str]:
     """{phrase: sentence id} of the claims that contradict the tables."""
     if claims is None or claims.empty:
@@ -544,103 +615,159 @@ def _claim_ids(claims: pd.DataFrame | None) -> dict[str, str]:
     return ids
 
 
-def _claim_ids_by_sentence(claims: pd.DataFrame | None) -> dict[str, str]:
-    """{sentence or phrase: sentence id}: a TX-COUNTS finding quotes the whole sentence of its
-    claim (``printed``), the claim keeps its phrase and its sentence."""
-    ids = _claim_ids(claims)
-    by = dict(ids)
-    if claims is not None and not claims.empty and "sentence" in claims.columns:
-        for c in claims.itertuples():
-            if c.phrase in ids and isinstance(c.sentence, str) and c.sentence:
-                by.setdefault(c.sentence, ids[c.phrase])
-    return by
+def _quoted(printed) -> str:
+    """The part of a quoted sentence that is the report's own text (the "…" of a cut removed)."""
+    text = printed.strip() if isinstance(printed, str) else ""
+    text = text[1:] if text.startswith("…") else text
+    return text[:-1] if text.endswith("…") and len(text) > 1 else text
 
 
-def _marked(text: str, phrases: dict[str, str]) -> list[dict]:
-    """``text`` cut into sentences, each with the claim id of a phrase it holds (or None)."""
+def _marked(text: str, probes: list[tuple[str, str]]) -> list[dict]:
+    """``text`` cut into sentences; each piece with the keys of the probes (phrase, key) it
+    holds (``keys``, empty for plain text).  A probe that runs over several sentences marks
+    them as one piece."""
     spans = []
-    for phrase, claim_id in phrases.items():
-        at = text.find(phrase)
-        if at < 0:
-            continue
-        spans.append((at, at + len(phrase), claim_id))
+    for phrase, key in probes:
+        at = text.find(phrase) if phrase else -1
+        if at >= 0:
+            spans.append((at, at + len(phrase), key))
     if not spans:
-        return [dict(text=text, id=None)]
+        return [dict(text=text, keys=[])]
     pieces, position = [], 0
     for sentence in _SENTENCE.finditer(text):
         start, end = sentence.span()
         if start == end:
             continue
-        hit = next((s for s in spans if s[0] < end and start < s[1]), None)
-        if hit is not None:
-            start, end = min(start, hit[0]), max(end, hit[1])
-        if start < position:
-            start = position
+        hits = [s for s in spans if s[0] < end and start < s[1]]
+        if hits:
+            start, end = min(start, *(h[0] for h in hits)), max(end, *(h[1] for h in hits))
+        start = max(start, position)
         if end <= start:
             continue
         if start > position:
-            pieces.append(dict(text=text[position:start], id=None))
-        pieces.append(dict(text=text[start:end], id=hit[2] if hit else None))
+            pieces.append(dict(text=text[position:start], keys=[]))
+        pieces.append(dict(text=text[start:end], keys=list(dict.fromkeys(h[2] for h in hits))))
         position = end
     if position < len(text):
-        pieces.append(dict(text=text[position:], id=None))
-    # neighbouring plain pieces are one text run
-    merged: list[dict] = []
+        pieces.append(dict(text=text[position:], keys=[]))
+    merged: list[dict] = []  # neighbouring plain pieces are one run; a probe's pieces are one mark
     for piece in pieces:
-        if merged and piece["id"] is None and merged[-1]["id"] is None:
-            merged[-1]["text"] += piece["text"]
+        last = merged[-1] if merged else None
+        if last is not None and ((not piece["keys"] and not last["keys"]) or set(piece["keys"]) & set(last["keys"])):
+            last["text"] += piece["text"]
+            last["keys"] = list(dict.fromkeys(last["keys"] + piece["keys"]))
         else:
             merged.append(piece)
     return merged
 
 
-def narrative(report: Report, claims: pd.DataFrame | None = None, findings: pd.DataFrame | None = None) -> Html:
-    """The six sections' text, rejoined into paragraphs (:func:`paragraphs`), with every
-    sentence that contradicts the tables highlighted and linked to its finding.
+@dataclass
+class _Layout:
+    """The narrative as shown: blocks per section, and where each finding's sentence is."""
 
-    ``claims`` is the frame of :func:`govdisclosure.checks.compare_claims`: each claim's
-    verdict is listed under its section.  Runs of table text (label and number fragments)
-    are folded: the tables are shown above, laid out by the template.
-    """
-    claims = claims if claims is not None else pd.DataFrame(columns=["section", "status", "phrase"])
+    sections: list[dict]
+    target: dict  # finding label -> "#anchor" of its sentence in the narrative
+
+
+def _narrative_layout(report: Report, claims: pd.DataFrame, findings: pd.DataFrame | None) -> _Layout:
+    """Every section's paragraphs, with the sentences of the failing findings of
+    :data:`SENTENCE_RULES` and of the claims that contradict the tables marked.  A marked
+    sentence has the id of its first key (``claim-<n>`` for a claim, ``text-<label>`` for a
+    finding); every further key gets an anchor inside it."""
     ids = _claim_ids(claims)
-    finding_of = {}
+    fails = pd.DataFrame(columns=["rule", "status"])
     if findings is not None and len(findings):
-        for label, f in findings[(findings["rule"] == "TX-COUNTS") & (findings["status"] == "fail")].iterrows():
-            finding_of.setdefault(f["printed"], f"finding-{label}")
+        fails = findings[(findings["status"] == "fail") & findings["rule"].isin(SENTENCE_RULES)]
+    counts_of: dict[str, str] = {}  # TX-COUNTS: the claim's sentence -> finding label
+    for label, f in fails[fails["rule"] == "TX-COUNTS"].iterrows():
+        counts_of.setdefault(f["printed"], label)
+    claim_finding: dict[str, object] = {}  # claim id -> label of its TX-COUNTS finding
+    if len(claims) and ids:
+        for c in claims.itertuples():
+            if c.phrase in ids:
+                found = counts_of.get(c.phrase, counts_of.get(getattr(c, "sentence", None)))
+                if found is not None:
+                    claim_finding.setdefault(ids[c.phrase], found)
+    rule_of = {f"text-{label}": (label, str(f["rule"]), str(f["title"] or "")) for label, f in fails.iterrows()}
+    rule_of.update({i: (label, "TX-COUNTS", "") for i, label in claim_finding.items()})
     sections, placed = [], set()
     for section in SECTIONS:
         text = report.sections.get(section.key)
         heading = report.section_headings.get(section.key, f"{section.number}、{section.title}")
         mine = claims[claims["section"] == section.key] if len(claims) else claims
-        phrases = {p: i for p, i in ids.items() if p in set(mine["phrase"])}
+        probes = [(p, i) for p, i in ids.items() if p in set(mine["phrase"])]
+        probes += [(_quoted(f["printed"]), f"text-{label}") for label, f in fails.iterrows()
+                   if f["column"] == section.key]
         blocks = []
         for paragraph in paragraphs(text or ""):
-            if paragraph.tabular and not any(p in paragraph.text for p in phrases):
+            if paragraph.tabular and not any(p and p in paragraph.text for p, _ in probes):
                 if blocks and blocks[-1]["kind"] == "table":
                     blocks[-1]["texts"].append(paragraph.text)
                 else:
                     blocks.append(dict(kind="table", texts=[paragraph.text]))
                 continue
-            pieces = _marked(paragraph.text, phrases)
-            placed.update(p["id"] for p in pieces if p["id"])
+            pieces = _marked(paragraph.text, probes)
+            for piece in pieces:
+                placed.update(piece["keys"])
+                piece["id"] = piece["keys"][0] if piece["keys"] else None
+                piece["anchors"] = piece["keys"][1:]
+                links = {}
+                for key in piece["keys"]:
+                    if key in rule_of:
+                        label, rule, title = rule_of[key]
+                        links.setdefault(label, dict(href=f"#finding-{label}", rule=rule, title=title))
+                piece["links"] = list(links.values())
             blocks.append(dict(kind="prose", pieces=pieces))
+        sections.append(dict(key=section.key, heading=heading, blocks=blocks, claims=mine, found=bool(text)))
+    target = {}
+    for key, (label, rule, _) in rule_of.items():
+        if key in placed and (label not in target or key.startswith("claim-")):
+            target[label] = f"#{key}"  # a TX-COUNTS finding goes to its claim's mark
+    return _Layout(sections, target)
+
+
+def narrative(report: Report, claims: pd.DataFrame | None = None, findings: pd.DataFrame | None = None) -> Html:
+    """The six sections' text, rejoined into paragraphs (:func:`paragraphs`), with every
+    sentence a finding names highlighted with its rule and linked to its finding.
+
+    ``claims`` is the frame of :func:`govdisclosure.checks.compare_claims`: each claim's
+    verdict is listed under its section; a claim whose sentence a failing finding marks is
+    never shown as agreeing.  ``findings``: the frame of :func:`govdisclosure.check`; the
+    rules whose sentence is marked are :data:`SENTENCE_RULES` (TX-COUNTS, TX-SELF, TX-REPEAT,
+    S-STALE).  Runs of table text (label and number fragments) are folded: the tables are
+    shown above, laid out by the template.  Each section heading has the id ``section-<key>``.
+    """
+    claims = claims if claims is not None else pd.DataFrame(columns=["section", "status", "phrase"])
+    ids = _claim_ids(claims)
+    layout = _narrative_layout(report, claims, findings)
+    sections = []
+    for s in layout.sections:
+        pieces = [p for b in s["blocks"] if b["kind"] == "prose" for p in b["pieces"]]
+        marks = [p for p in pieces if p["links"]]
+        placed = {k for p in pieces for k in p["keys"]}
         verdicts = []
-        for c in mine.itertuples():
-            word = {"agree": "✓ 与表格一致", "disagree": "✗ 与表格不符", "not_assessable": "？ 无法核对"}.get(c.status, c.status)
-            table_value = "" if c.table is None or pd.isna(c.table) else f"，{c.table_what} {fmt_count(c.table)}"
+        for c in s["claims"].itertuples():
+            word, status = _VERDICT_WORD.get(c.status, c.status), c.status
             claim_id = ids.get(c.phrase) if c.status == "disagree" else None
-            verdicts.append(dict(word=word, status=c.status, phrase=c.phrase, table=table_value, detail=c.detail or "",
-                                 target=f"#{claim_id}" if claim_id in placed else None,
-                                 finding=(finding_of.get(c.phrase) or finding_of.get(getattr(c, "sentence", None)))
-                                 if c.status == "disagree" else None,
-                                 unplaced=bool(claim_id) and claim_id not in placed))
-        sections.append(dict(heading=heading, blocks=blocks, verdicts=verdicts, found=bool(text)))
-    sentence_of = {}
-    if len(claims) and "sentence" in claims.columns:
-        sentence_of = {c.phrase: c.sentence for c in claims.itertuples() if isinstance(c.sentence, str)}
-    return render("display/narrative.html.j2", sections=sections, finding_of=finding_of, claim_finding={
-        i: finding_of.get(p) or finding_of.get(sentence_of.get(p)) for p, i in ids.items()})
+            mark = next((p for p in marks if c.phrase and c.phrase in p["text"]), None)
+            target = f"#{claim_id}" if claim_id in placed else None
+            finding, detail = None, c.detail or ""
+            others = [link for link in (mark["links"] if mark else []) if link["rule"] != "TX-COUNTS"]
+            if c.status == "disagree":
+                link = next((link for link in (mark["links"] if mark else []) if link["rule"] == "TX-COUNTS"), None)
+                finding = link["href"][1:] if link else None
+            elif others:  # the number agrees, but a finding names its sentence: never a "✓"
+                rules = "、".join(dict.fromkeys(o["rule"] for o in others))
+                word, status = (f"✗ 本句与表格不符（{rules}）", "disagree") if "TX-SELF" in rules else \
+                    (f"！ 本句有检查发现（{rules}）", "flagged")
+                target, finding = f"#{mark['id']}", others[0]["href"][1:]
+                detail = ("所述数字与表格一致" if c.status == "agree" else "") + (f"；{detail}" if detail else "")
+            table_value = "" if c.table is None or pd.isna(c.table) else f"，{c.table_what} {fmt_count(c.table)}"
+            verdicts.append(dict(word=word, status=status, phrase=c.phrase, table=table_value, detail=detail,
+                                 target=target, finding=finding, unplaced=bool(claim_id) and target is None))
+        sections.append(dict(key=s["key"], heading=s["heading"], blocks=s["blocks"], verdicts=verdicts,
+                             found=s["found"]))
+    return render("display/narrative.html.j2", sections=sections)
 
 
 # --------------------------------------------------------------------------- 6 run
@@ -669,5 +796,6 @@ def sentence(text: str, kind: str = "") -> Html:
     return render("display/sentence.html.j2", text=text, kind=kind)
 
 
-__all__ = ["Html", "ReportCheckFailed", "data_quality", "findings", "fmt_count", "fmt_rate", "measures",
-           "narrative", "outcome", "paragraphs", "run_info", "safe_url", "sentence", "setup", "summary", "table"]
+__all__ = ["BIDI_CONTROLS", "Html", "ReportCheckFailed", "blank_as_zero_text", "data_quality", "findings",
+           "fmt_count", "fmt_rate", "measures", "narrative", "outcome", "paragraphs", "plain", "run_info", "safe_url",
+           "sentence", "setup", "summary", "table"]

@@ -19,12 +19,13 @@ escaped by the template (autoescaping) or set as text by the script (never as ma
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
 
 from . import __version__
-from .display import environment, fmt_count, fmt_rate
+from .display import environment, fmt_count, fmt_rate, plain
 from .export import write_text
 from .names import year_text
 
@@ -60,9 +61,61 @@ def _number(value) -> float | None:
     return None if pd.isna(number) or number in (float("inf"), float("-inf")) else number
 
 
-def _cell(text: str, sort=None, href: str | None = None) -> list:
-    """One cell of a row: [shown text, sort key (None: the text), link or None]."""
-    return [text, text if sort is None else sort, href]
+def _cell(text: str, sort=None, href: str | None = None, detail: str = "", numeric: bool = False) -> list:
+    """One cell of a row: [shown text, sort key (None: the text; for a ``numeric`` cell None
+    stays None, an unknown value sorted last), link or None] and, when given, a second line of
+    detail (the English message behind a Chinese reason)."""
+    text = plain(text)
+    return [text, text if sort is None and not numeric else sort, href] + ([plain(detail)] if detail else [])
+
+
+#: what a file's error says, by kind, in Chinese: (pattern of the English message, reason).
+#: The messages are the package's own (``ReportReadError``: "PATH: expected X, found Y",
+#: ``limits``, ``digest.failure``, the batch's lost workers); the first pattern that matches
+#: gives the reason, the English message stays beside it.
+REASON_KINDS: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(p, re.IGNORECASE), word) for p, word in (
+    (r"found an empty file", "空文件（0 字节）"),
+    (r"found a file with only whitespace", "文件只有空白字符"),
+    (r"found no such file", "文件不存在"),
+    (r"found a directory", "是文件夹，不是文件"),
+    (r"expected a regular report file", "不是普通文件（管道、设备或循环链接等），未读取"),
+    (r"expected a report file of at most|expected a text, HTML or Markdown report of at most", "文件超过大小上限"),
+    (r"expected a Word document whose XML is at most", "Word 文档解压后超过大小上限（疑似压缩炸弹）"),
+    (r"encrypted with a password|an encryption it cannot undo", "PDF 有密码保护，无法读取"),
+    (r"expected a PDF with a text layer", "PDF 没有文字层（扫描件，需安装 OCR 扩展）"),
+    (r"neither in a text layer nor by OCR", "页面上没有文字（文字层和文字识别均未读出）"),
+    (r"expected a scan OCR reads within", "扫描件文字识别超时"),
+    (r"expected a (?:scanned )?report of at most \d+ pages", "页数超过上限"),
+    (r"expected a (?:readable PDF|PDF PDFium can read)", "PDF 已损坏或无法打开"),
+    (r"found a ZIP archive that is not a Word document", "ZIP 压缩包，不是 Word 文档"),
+    (r"found an Office file that is not a Word document", "Office 文件，但不是 Word 文档（如 Excel、PowerPoint）"),
+    (r"expected a Word document", "Word 文档已损坏或无法打开"),
+    (r"expected a readable page image", "图片已损坏或无法打开"),
+    (r"expected an HTML page nested at most", "网页嵌套层数超过上限"),
+    (r"expected an HTML page", "网页无法解析"),
+    (r"expected text in|bytes in no known encoding", "文字编码无法识别"),
+    (r"installed to read", "缺少读取此格式所需的软件包"),
+    (r"expected a report (?:as |\()text, HTML, Markdown, PDF or DOCX", "不是可读取的格式（二进制文件或不支持的格式，如 .doc）"),
+    (r"expected a readable report file|an OS error", "操作系统拒绝读取（权限等）"),
+    (r"expected a 政府信息公开工作年度报告", "不是政府信息公开工作年度报告（没有模板的统计表和章节）"),
+    (r"the time limit for one file|did not finish within", "超过单个文件的时间上限"),
+    (r"more than [\d.]+ GB of memory|ran out of memory", "超过单个文件的内存上限"),
+    (r"worker process was lost", "处理进程两次意外终止"),
+    (r"a bug in govdisclosure", "程序错误（govdisclosure 的缺陷，请报告）"),
+    (r"^rendering ", "生成报告页面失败"),
+))
+#: the reason of a file whose message no pattern knows, by its class
+REASON_OF_STATUS = {"unreadable": "无法读取", "failed": "处理失败", "not a report": "不是年报",
+                    "interrupted": "运行中断，未处理"}
+
+
+def reason(status: str, error: str) -> str:
+    """A file's error in Chinese, by its kind (:data:`REASON_KINDS`), else by its class; ""
+    for no error."""
+    if not error:
+        return ""
+    return next((word for pattern, word in REASON_KINDS if pattern.search(error)),
+                REASON_OF_STATUS.get(status, "出错"))
 
 
 def overview_rows(out: Path, corpus: dict, summary: pd.DataFrame) -> list[dict]:
@@ -76,6 +129,12 @@ def overview_rows(out: Path, corpus: dict, summary: pd.DataFrame) -> list[dict]:
     measures = corpus.get("measures")
     wide = (measures.pivot_table(index="source", columns="measure", values="value", aggfunc="first")
             if measures is not None and len(measures) else pd.DataFrame())
+    zero = pd.DataFrame()  # 「空白按 0 计」 beside a measure left uncomputed by blanks
+    if measures is not None and len(measures) and {"value_blank_as_zero", "blanks"} <= set(measures.columns):
+        shown = measures[measures["value"].isna() & measures["blanks"].fillna(False).astype(bool)
+                         & measures["value_blank_as_zero"].notna()]
+        if len(shown):
+            zero = shown.pivot_table(index="source", columns="measure", values="value_blank_as_zero", aggfunc="first")
     findings = corpus.get("findings")
     fails = findings[findings["status"] == "fail"] if findings is not None and len(findings) else None
     counts = fails.groupby(["source", "severity"]).size().unstack(fill_value=0) if fails is not None and len(fails) \
@@ -92,6 +151,12 @@ def overview_rows(out: Path, corpus: dict, summary: pd.DataFrame) -> list[dict]:
     for r in reports.itertuples():
         source = str(r.source)
         value = lambda m: wide.at[source, m] if source in wide.index and m in wide.columns else None  # noqa: E731
+
+        def shown(m, fmt):
+            text = fmt(value(m))
+            if source in zero.index and m in zero.columns and not pd.isna(zero.at[source, m]):
+                text += f"（空白按 0 计：{fmt(zero.at[source, m])}）"
+            return _cell(text, _number(value(m)), numeric=True)
         s = by_source.get(source)
         status = _text(getattr(s, "status", "")) or "parsed"
         html = _text(getattr(s, "html", "")) if s is not None else ""
@@ -107,11 +172,8 @@ def overview_rows(out: Path, corpus: dict, summary: pd.DataFrame) -> list[dict]:
             status_class=status.replace(" ", "-"),
             agency=_cell(_text(r.agency) or "（未识别）"),
             year=_cell("" if year is None else str(year), year),
-            new_received=_cell(fmt_count(value("new_received")), _number(value("new_received"))),
-            total_processed=_cell(fmt_count(value("total_processed")), _number(value("total_processed"))),
-            open_rate=_cell(fmt_rate(value("open_rate")), _number(value("open_rate"))),
-            review_correction_rate=_cell(fmt_rate(value("review_correction_rate")),
-                                         _number(value("review_correction_rate"))),
+            new_received=shown("new_received", fmt_count), total_processed=shown("total_processed", fmt_count),
+            open_rate=shown("open_rate", fmt_rate), review_correction_rate=shown("review_correction_rate", fmt_rate),
             disputes=_cell(f"{fmt_count(review)} / {fmt_count(litigation)}",
                            None if review is None and litigation is None else (review or 0) + (litigation or 0)),
             error=_cell(str(sev["error"]), sev["error"]), warning=_cell(str(sev["warning"]), sev["warning"]),
@@ -143,12 +205,31 @@ def file_rows(corpus: dict, summary: pd.DataFrame, shown: dict[str, str] | None 
         who = f"{_text(r.agency)} {year_text(r.year)}" if _text(r.agency) else "—"
         source = source_of.get(r.file, r.file)
         sev = [int(counts.at[source, s]) if source in counts.index and s in counts.columns else 0 for s in SEVERITIES]
-        why = "；".join(x for x in (_text(getattr(r, "note", "")), _text(r.error)) if x)
+        error = _text(r.error)
+        why = "；".join(x for x in (_text(getattr(r, "note", "")), reason(status, error)) if x)
         rows.append(dict(status_class=status.replace(" ", "-"), who=_cell(who, None, _text(r.html) or None),
                          file=_cell(Path(str(r.file)).name), status=_cell(word),
                          error=_cell(str(sev[0]), sev[0]), warning=_cell(str(sev[1]), sev[1]),
-                         info=_cell(str(sev[2]), sev[2]), reason=_cell(why[:300])))
+                         info=_cell(str(sev[2]), sev[2]), reason=_cell(why[:300], None, None, error[:300])))
     return rows
+
+
+def file_classes(summary: pd.DataFrame) -> list[tuple[str, int, bool]]:
+    """How many input files ended in each class, as (Chinese word, count, is a problem): each
+    class named as it is (已生成, 重复版本, 2019年以前的旧格式, 不是年报, 无法读取, 失败, 中断 …),
+    in the order of :data:`STATUS_WORD`; the comparison and the cross-year rules are not files."""
+    if not len(summary):
+        return []
+    files = summary[~summary["file"].isin(("(comparison)", "(cross-year rules)"))]
+    counts: dict[str, list] = {}
+    order = list(STATUS_WORD)
+    for status, n in sorted(files["status"].astype(str).value_counts().items(),
+                            key=lambda x: (order.index(x[0]) if x[0] in order else len(order), x[0])):
+        word = STATUS_WORD.get(status, status)
+        entry = counts.setdefault(word, [word, 0, False])
+        entry[1] += int(n)
+        entry[2] = entry[2] or status in PROBLEM
+    return [tuple(e) for e in counts.values()]
 
 
 def write_index(out: Path, corpus: dict, summary: pd.DataFrame, shown: dict[str, str] | None = None) -> Path:
@@ -168,9 +249,7 @@ def write_index(out: Path, corpus: dict, summary: pd.DataFrame, shown: dict[str,
             data[name] = [[r["status_class"], *[r[key] for key, _, _ in columns]] for r in rows]
         tables.append(dict(name=name, title=title, columns=columns, rows=[] if external else rows,
                            external=external, count=len(rows)))
-    statuses = summary[summary["file"] != "(comparison)"]["status"].astype(str).value_counts() if len(summary) \
-        else pd.Series(dtype=int)
-    failed = int(summary["status"].isin(PROBLEM[:2]).sum()) if len(summary) else 0
+    statuses = file_classes(summary)
     data_file = out / "index-data.js"
     if data:
         payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
@@ -179,12 +258,14 @@ def write_index(out: Path, corpus: dict, summary: pd.DataFrame, shown: dict[str,
         data_file.unlink(missing_ok=True)
     env = environment()
     page = env.get_template("index/index.html.j2").render(
-        tables=tables, version=__version__, files=int(statuses.sum()), failed=failed,
-        statuses=[(STATUS_WORD.get(s, s), int(n)) for s, n in statuses.items()], agency_years=len(overview),
+        tables=tables, version=__version__, files=sum(n for _, n, _ in statuses), statuses=statuses,
+        cross_year=int((summary["file"] == "(cross-year rules)").sum()) if len(summary) else 0,
+        agency_years=len(overview),
         compare=(out / "compare.html").exists(), data_file=data_file.name if data else None, page_rows=PAGE_ROWS,
         css=(Path(__file__).parent / "templates" / "report.css").read_text(encoding="utf-8"),
         script=(Path(__file__).parent / "templates" / "index" / "index.js").read_text(encoding="utf-8"))
     return write_text(out / "index.html", page)
 
 
-__all__ = ["INLINE_LIMIT", "PAGE_ROWS", "file_rows", "overview_rows", "write_index"]
+__all__ = ["INLINE_LIMIT", "PAGE_ROWS", "REASON_KINDS", "file_classes", "file_rows", "overview_rows", "reason",
+           "write_index"]

@@ -1,6 +1,6 @@
 /* govdisclosure index: sort (click a column head) and filter (type in the box) the tables of
    index.html.  A table with data-rows="NAME" takes its rows from window.GD_INDEX[NAME] (the
-   file index-data.js: [status class, [text, sort key, link] per column] per row) and shows
+   file index-data.js: [status class, [text, sort key, link, detail?] per column] per row) and shows
    data-page of them at a time; the others use the rows in the page.  Text is set as text,
    never parsed as markup. */
 (function () {
@@ -11,7 +11,8 @@
     return Array.prototype.map.call(tbody.rows, function (tr) {
       var cells = Array.prototype.map.call(tr.cells, function (td) {
         var v = td.getAttribute("data-value");
-        return [td.textContent, v === null ? td.textContent : Number(v), null];
+        var unknown = v === null && td.classList.contains("num");  /* a number not known: sorted last */
+        return [td.textContent, unknown ? null : (v === null ? td.textContent : Number(v)), null];
       });
       return {cells: cells, tr: tr, text: tr.textContent.toLowerCase()};
     });
@@ -21,7 +22,7 @@
     return rows.map(function (row) {
       var cells = row.slice(1);
       return {cls: row[0], cells: cells, tr: null,
-              text: cells.map(function (c) { return c[0]; }).join(" ").toLowerCase()};
+              text: cells.map(function (c) { return c[0] + (c[3] ? " " + c[3] : ""); }).join(" ").toLowerCase()};
     });
   }
 
@@ -39,6 +40,14 @@
       } else {
         td.textContent = c[0];
       }
+      if (c[3]) {  /* a second line: the English message behind a Chinese reason */
+        var small = document.createElement("small");
+        small.className = "muted";
+        small.setAttribute("lang", "en");
+        small.textContent = c[3];
+        td.appendChild(document.createElement("br"));
+        td.appendChild(small);
+      }
       tr.appendChild(td);
     });
     return tr;
@@ -46,7 +55,8 @@
 
   function compare(a, b, column, direction) {
     var x = a.cells[column][1], y = b.cells[column][1];
-    var xm = x === null || x === "" || x === undefined, ym = y === null || y === "" || y === undefined;
+    var xm = x === null || x === "" || x === undefined || (typeof x === "number" && isNaN(x)),
+        ym = y === null || y === "" || y === undefined || (typeof y === "number" && isNaN(y));
     if (xm || ym) { return xm === ym ? 0 : (xm ? 1 : -1); }  /* unknown values last */
     if (typeof x === "number" && typeof y === "number") { return direction * (x - y); }
     return direction * collator.compare(String(x), String(y));
