@@ -29,6 +29,9 @@ from .export import write_text
 from .names import year_text
 
 INLINE_LIMIT = 2_000  # rows of a table written into the page itself
+# the measures the overview shows (the batch hands over only these)
+INDEX_MEASURES = ("new_received", "total_processed", "open_rate", "review_correction_rate", "review_total",
+                  "litigation_total")
 PAGE_ROWS = 200  # rows the script shows at a time for a table read from the data file
 SEVERITIES = ("error", "warning", "info")
 STATUS_WORD = {"ok": "已生成", "skipped": "未变化（沿用）", "failed": "失败", "unreadable": "无法读取",
@@ -65,6 +68,20 @@ def _cell(text: str, sort=None, href: str | None = None) -> list:
     return [text, text if sort is None else sort, href]
 
 
+def failure_counts(corpus: dict) -> pd.DataFrame:
+    """Failures per report (index: source) and severity (columns), from the corpus's
+    ``fail_counts`` (source, severity, n: what the batch hands over) or its ``findings``."""
+    given = corpus.get("fail_counts")
+    if given is not None:
+        if not len(given):
+            return pd.DataFrame()
+        return given.pivot_table(index="source", columns="severity", values="n", aggfunc="sum", fill_value=0)
+    findings = corpus.get("findings")
+    fails = findings[findings["status"] == "fail"] if findings is not None and len(findings) else None
+    return fails.groupby(["source", "severity"]).size().unstack(fill_value=0) if fails is not None and len(fails) \
+        else pd.DataFrame()
+
+
 def overview_rows(out: Path, corpus: dict, summary: pd.DataFrame) -> list[dict]:
     """One dict per agency-year: the values of :data:`OVERVIEW_COLUMNS` as cells."""
     reports = corpus.get("reports")
@@ -76,13 +93,16 @@ def overview_rows(out: Path, corpus: dict, summary: pd.DataFrame) -> list[dict]:
     measures = corpus.get("measures")
     wide = (measures.pivot_table(index="source", columns="measure", values="value", aggfunc="first")
             if measures is not None and len(measures) else pd.DataFrame())
-    findings = corpus.get("findings")
-    fails = findings[findings["status"] == "fail"] if findings is not None and len(findings) else None
-    counts = fails.groupby(["source", "severity"]).size().unstack(fill_value=0) if fails is not None and len(fails) \
-        else pd.DataFrame()
-    cells = corpus.get("cells")
+    counts = failure_counts(corpus)
     quality = pd.DataFrame()
-    if cells is not None and len(cells) and "rid" in cells.columns:
+    cells = corpus.get("cells")
+    if {"cells_read", "cells_recovered", "cells_ambiguous"} <= set(reports.columns):
+        # counted where each report was read (the batch): no table of every cell needed
+        quality = pd.DataFrame({"read": reports["cells_read"].to_numpy(),
+                                "recovered": reports["cells_recovered"].to_numpy(),
+                                "ambiguous": reports["cells_ambiguous"].to_numpy()}, index=reports["rid"].to_numpy())
+        quality = quality[quality.notna().all(axis=1)]  # a report without cells has no quality to show
+    elif cells is not None and len(cells) and "rid" in cells.columns:
         number = cells["state"].astype(str) == "number"
         recovered = number & (cells["how"].astype(str).str.len() > 0) if "how" in cells.columns else number & False
         quality = pd.DataFrame({"rid": cells["rid"], "read": number & ~recovered, "recovered": recovered,
@@ -126,10 +146,7 @@ def file_rows(corpus: dict, summary: pd.DataFrame, shown: dict[str, str] | None 
     """One dict per input file (not the comparison): who, file, status, failures, reason.
     ``shown``: the name a file is listed under when it was read under another path (a name
     that is not UTF-8 shown with escapes), source → shown."""
-    findings = corpus.get("findings")
-    fails = findings[findings["status"] == "fail"] if findings is not None and len(findings) else None
-    counts = fails.groupby(["source", "severity"]).size().unstack(fill_value=0) if fails is not None and len(fails) \
-        else pd.DataFrame()
+    counts = failure_counts(corpus)
     source_of = {v: k for k, v in (shown or {}).items()}
     rows = []
     order = summary.assign(_year=pd.to_numeric(summary["year"], errors="coerce"))
@@ -153,8 +170,10 @@ def file_rows(corpus: dict, summary: pd.DataFrame, shown: dict[str, str] | None 
 
 def write_index(out: Path, corpus: dict, summary: pd.DataFrame, shown: dict[str, str] | None = None) -> Path:
     """Write ``OUT/index.html`` (and ``OUT/index-data.js`` for tables above
-    :data:`INLINE_LIMIT` rows; removed when no longer needed).  ``corpus`` is the batch's
-    corpus dict (reports, findings, measures, cells), ``summary`` its run summary (file,
+    :data:`INLINE_LIMIT` rows; removed when no longer needed).  ``corpus`` holds the
+    reports (the batch's key table, with each report's cells read, recovered and ambiguous)
+    and measures, and either ``fail_counts`` (source, severity, n) or the findings (and, for
+    data quality without those columns, the cells); ``summary`` its run summary (file,
     agency, year, status, rendered, note, error, html); ``shown`` as for :func:`file_rows`."""
     out = Path(out)
     overview = overview_rows(out, corpus, summary)

@@ -1,0 +1,178 @@
+"""The rules that compare reports (:data:`.digest.CROSS_YEAR_RULES`), over a corpus that no
+process holds in memory.
+
+Each rule looks at a bounded neighbourhood of a report, and the batch runs it there:
+
+* X-CARRY, X-STOCK, X-YOY, S-COPY, S-COPY-TABLE compare a report with the same agency's
+  previous year, X-VERSION the files of one agency-year, H-SUM a summary report with its
+  members (the agency table's ``parent``).  They run per **family** — an agency with every
+  agency whose ``parent`` links it (:func:`families`; without an agency table, each agency
+  alone) — on :class:`~.checks.frame.Corpus` objects of a few thousand reports at a time
+  (:data:`BUCKET_REPORTS`), whose cells are read from the run's cell file ordered by family
+  (a range of ``rid``), and whose text is given as sentence fingerprints.
+* S-COPY-PEER compares a report with every other body's report of the same year: it runs per
+  year, its pairs found by DuckDB (:func:`.checks.rules.peer_pairs`) from the stored
+  fingerprints.
+
+The same rule functions run as in :func:`.checks.check` on a list of reports, so the findings
+are the same (``tests/test_scale.py`` compares them).  An incremental run re-runs the family
+rules only for the families whose reports were added, changed or removed, and S-COPY-PEER only
+for the years they belong to; the other findings are the last run's (:func:`changes`, and
+:func:`.build._reused_sql` for which of them still hold).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+import numpy as np
+import pandas as pd
+
+from .checks import FINDING_COLUMNS, check_corpus
+from .checks.frame import Corpus, corpus_from_frames
+
+FAMILY_RULES = ("X-CARRY", "X-STOCK", "X-YOY", "S-COPY", "S-COPY-TABLE", "H-SUM", "X-VERSION")
+PEER_RULES = ("S-COPY-PEER",)
+BUCKET_REPORTS = 4_000  # reports whose cells and fingerprints are held at once (≈ 100 MB)
+CROSS_COLUMNS = [*FINDING_COLUMNS, "seq"]
+
+
+def families(reports: pd.DataFrame) -> pd.Series:
+    """Per report: its family — the smallest ``agency_key`` of the agencies linked to its own
+    by ``parent`` (union–find over the agency table's tree; "" for a report whose agency is
+    unknown).  H-SUM compares a summary with its members only within a family."""
+    keys = reports["agency_key"].fillna("").astype(str).tolist()
+    parents = reports["parent"].fillna("").astype(str).tolist() if "parent" in reports else [""] * len(keys)
+    root: dict[str, str] = {}
+
+    def find(k: str) -> str:
+        path = []
+        while root.get(k, k) != k:
+            path.append(k)
+            k = root[k]
+        for p in path:
+            root[p] = k
+        return k
+
+    for k, p in zip(keys, parents):
+        if k and p:
+            a, b = find(k), find(p)
+            if a != b:
+                root[max(a, b)] = min(a, b)
+    return pd.Series([find(k) if k else "" for k in keys], index=reports.index, dtype=object)
+
+
+def buckets(family: pd.Series, touched: set[str] | None = None, size: int = BUCKET_REPORTS) -> Iterator[np.ndarray]:
+    """Positions (in ``family``'s order, which keeps each family together) grouped into runs
+    of whole families of about ``size`` reports; only the ``touched`` families when given."""
+    values = family.to_numpy()
+    if not len(values):
+        return
+    starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+    ends = np.r_[starts[1:], len(values)]
+    current: list[np.ndarray] = []
+    count = 0
+    for start, end in zip(starts, ends):
+        if touched is not None and values[start] not in touched:
+            continue
+        current.append(np.arange(start, end))
+        count += end - start
+        if count >= size:
+            yield np.concatenate(current)
+            current, count = [], 0
+    if current:
+        yield np.concatenate(current)
+
+
+def changes(previous: pd.DataFrame | None, keys: pd.DataFrame) -> tuple[set[str] | None, set[int] | None]:
+    """(families, years) whose cross findings must be computed again, given the last run's key
+    table (``uid``, ``family``, ``year``; None: everything).  A report is changed when its
+    ``uid`` is in one table and not the other (a file added, removed, or read again because its
+    content changed); its family and year, before and after, are touched."""
+    if previous is None:
+        return None, None
+    before, now = set(previous["uid"].tolist()), set(keys["uid"].tolist())
+    gone = previous[previous["uid"].isin(before - now)]
+    new = keys[keys["uid"].isin(now - before)]
+    touched_families = set(gone["family"].tolist()) | set(new["family"].tolist())
+    years = pd.concat([gone["year"], new["year"]]).dropna()
+    return touched_families, {int(y) for y in years}
+
+
+def run_cross(keys: pd.DataFrame, load_cells: Callable[[np.ndarray], pd.DataFrame],
+              load_prints: Callable[[np.ndarray, int | None], pd.DataFrame], *,
+              touched_families: set[str] | None = None, touched_years: set[int] | None = None,
+              errors: list[str] | None = None) -> Iterator[pd.DataFrame]:
+    """The cross findings (:data:`CROSS_COLUMNS`) of the families and years given (None: all),
+    a frame per bucket of families and per year, as each is done.
+
+    ``keys``: the corpus's key table, one row per report in ``rid`` order (indexed by
+    ``rid``), with the columns of :func:`.checks.frame.report_table` and ``family``,
+    ``unread``, ``updated``, ``has_text``, ``summary_words``.  ``load_cells(rids)`` returns the
+    tidy cells of those reports (with ``rid``), ``load_prints(rids, part)`` their fingerprints
+    (``rid``, ``part``, ``hash``, ``n``; ``part`` None: both).  A bug in a rule is recorded in
+    ``errors`` (the message of :func:`.digest.failure`) and the rest goes on.
+    """
+    from .digest import failure
+
+    errors = errors if errors is not None else []
+    for positions in buckets(keys["family"], touched_families):
+        part = keys.iloc[positions]
+        rids = part.index.to_numpy()
+        try:
+            cells = load_cells(rids)
+            prints = load_prints(rids, None)
+            corpus = corpus_from_frames(part, cells, None, fingerprints=fingerprint_list(rids, prints))
+            found = check_corpus(corpus, rules=FAMILY_RULES)
+        except Exception as exc:  # a bug of the kit: said in the summary, the rest is kept
+            errors.append(failure("(cross-year rules)", exc, "checking across years"))
+            continue
+        if len(found):
+            yield _numbered(found)
+    for year in sorted({int(y) for y in keys["year"].dropna()}):
+        if touched_years is not None and year not in touched_years:
+            continue
+        part = keys[keys["year"] == year]
+        try:
+            corpus = Corpus(part, {}, [None] * len(part), None,
+                            whole_prints=_year_prints(part.index.to_numpy(), load_prints))
+            found = check_corpus(corpus, rules=PEER_RULES)
+        except Exception as exc:
+            errors.append(failure("(cross-year rules)", exc, "comparing reports of the same year"))
+            continue
+        if len(found):
+            yield _numbered(found)
+
+
+def _numbered(findings: pd.DataFrame) -> pd.DataFrame:
+    return findings.assign(seq=np.arange(len(findings), dtype=np.int64))
+
+
+def fingerprint_list(rids: np.ndarray, prints: pd.DataFrame) -> list[tuple[dict[int, int], dict[int, int]]]:
+    """Per report of ``rids`` (in order): its (section 五, whole text) fingerprints as dicts."""
+    found: dict[int, tuple[dict[int, int], dict[int, int]]] = {int(r): ({}, {}) for r in rids}
+    if len(prints):
+        for rid, part, h, n in zip(prints["rid"].tolist(), prints["part"].tolist(), prints["hash"].tolist(),
+                                   prints["n"].tolist()):
+            found[rid][part][h] = n
+    return [found[int(r)] for r in rids]
+
+
+def _year_prints(rids: np.ndarray, load_prints) -> Callable[[Iterable[int]], pd.DataFrame]:
+    """S-COPY-PEER's source of whole-text fingerprints for one year's corpus (positions →
+    pos, hash, n), read from the store when the rule asks for them."""
+
+    def whole(positions) -> pd.DataFrame:
+        positions = np.asarray(list(positions), dtype=np.int64)
+        wanted = rids[positions]
+        prints = load_prints(wanted, 1)
+        pos_of = pd.Series(positions, index=wanted)
+        return pd.DataFrame({"pos": pos_of.reindex(prints["rid"].to_numpy()).to_numpy(),
+                             "hash": prints["hash"].to_numpy(), "n": prints["n"].to_numpy()}).astype("int64")
+
+    return whole
+
+
+__all__ = ["BUCKET_REPORTS", "CROSS_COLUMNS", "FAMILY_RULES", "PEER_RULES", "buckets", "changes", "families",
+           "fingerprint_list", "run_cross"]
