@@ -22,6 +22,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_parse.py
+	$(BIN)/python bench/bench_damage.py
 	$(BIN)/python bench/bench_checks.py
 	$(BIN)/python bench/bench_render.py
 	$(BIN)/python bench/bench_index.py

@@ -320,6 +320,46 @@ def test_report_renders_hostile_text_as_text(tmp_path):
     assert "{{7*7}}" in texts and "<script>alert('agency')</script>" in texts  # shown, never run
 
 
+@pytest.mark.parametrize("agency", [
+    pytest.param("</title><script>alert('x')</script>某局", id="closing-the-title-then-a-script"),
+    pytest.param("</title><b>粗体</b>某局", id="closing-the-title-then-markup"),
+])
+def test_an_agency_name_never_becomes_markup_in_the_page_title_or_anywhere(agency, tmp_path):
+    seed = (BAD / "agency-script.txt").read_text(encoding="utf-8").splitlines()
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "t.txt").write_text(f"{agency}2024年政府信息公开工作年度报告\n" + "\n".join(seed[3:]), encoding="utf-8")
+    out = tmp_path / "out"
+    code, _, err = finish(command("report", str(folder), "-o", str(out), "-q"))
+    assert code == 0, err
+    pages = [out / "index.html", *sorted((out / "reports").glob("*.html"))]
+    assert len(pages) == 2
+    for page in pages:
+        doc = lxml.html.document_fromstring(page.read_text(encoding="utf-8"))
+        assert not foreign_scripts(page, doc) and not doc.xpath("//body//b[text()='粗体']"), page.name
+        assert agency in doc.text_content(), page.name  # shown as text
+    title = lxml.html.document_fromstring(pages[1].read_text(encoding="utf-8")).xpath("//title")[0].text
+    assert title.startswith(agency)
+
+
+def test_a_report_whose_file_name_is_not_utf8_is_rendered_like_any_other(tmp_path):
+    """GBK bytes in a name from a Windows archive: read, rendered (through a link the notebook can
+    be given), listed with escapes; a rerun finds it unchanged."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    name = os.fsencode(folder) + b"/\xc8\xfd\xc3\xf72019.txt"
+    with open(name, "wb") as handle:
+        handle.write((CORPUS / "sanming_2019" / "source.txt").read_bytes())
+    out = tmp_path / "out"
+    code, _, err = finish(command("batch", str(folder), "-o", str(out), "-q"))
+    assert code == 0, err
+    summary = pd.read_csv(out / "run_summary.csv", encoding="utf-8-sig", keep_default_na=False)
+    row = summary[summary["file"].str.endswith(".txt")].iloc[0]
+    assert row["status"] == "report" and "\\xc8\\xfd" in row["file"] and (out / row["html"]).is_file()
+    code, _, err = finish(command("batch", str(folder), "-o", str(out), "-q"))
+    assert code == 0 and "1 unchanged" in err, err
+
+
 def test_report_with_nothing_readable_still_writes_its_summary_and_exits_2(tmp_path):
     out = tmp_path / "out"
     code, _, err = finish(command("report", *(str(BAD / n) for n in UNREADABLE[:6]), "-o", str(out), "-q"))

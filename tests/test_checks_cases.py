@@ -1,4 +1,4 @@
-"""The problem cases about checks (copied from the shared cases into tests/fixtures/checks_cases,
+"""The problem cases about checks (copied from the shared cases into tests/fixtures/cases,
 see its README) give their expected results; the publication deadline on reports made from a
 corpus report's crawler header and page metadata."""
 
@@ -14,7 +14,7 @@ from govdisclosure.agencies import AgencyTable
 from govdisclosure.checks import check
 from govdisclosure.checks.dates import parse_date, publication_date
 
-CASES = FIXTURES / "checks_cases"
+CASES = FIXTURES / "cases"
 
 
 def load_case(name: str):

@@ -19,7 +19,7 @@ import govdisclosure as gd
 from govdisclosure import charts, display, render
 from govdisclosure.checks import check, compare_claims
 
-HOSTILE = FIXTURES / "hostile"
+HOSTILE = FIXTURES / "bad-inputs"  # the shared set of bad and hostile files
 
 
 def html_of(shown) -> str:

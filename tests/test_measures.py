@@ -58,10 +58,22 @@ def test_a_total_that_fails_its_own_sum_is_replaced_by_the_parts_and_said():
     assert by_key(measures(review)).loc["review_total", "value"] == 2
 
 
-def test_the_real_pingtan_2020_total_of_21_beside_outcomes_of_27():
+def test_the_real_pingtan_2020_total_of_21_beside_outcomes_of_27_is_kept_as_the_balance_confirms_it():
+    """21 + 0 (一 + 二) = 21 + 0 (三（七）+ 四): the printed total holds the template's balance, so
+    the outcome rows (27) are what is wrong, and 办结率 stays 100 %, not 128.6 %."""
     m = by_key(measures(load("pingtan_2020")))
-    assert m.loc["total_processed", "value"] == 27
-    assert "（七）总计 21 与各项办理结果之和 27 不符" in m.loc["total_processed", "note"]
+    assert m.loc["total_processed", "value"] == 21
+    assert "各项办理结果之和 27 与（七）总计 21 不符" in m.loc["total_processed", "note"]
+    assert "勾稽关系相符" in m.loc["total_processed", "note"]
+    assert m.loc["completion_rate", "value"] == pytest.approx(1.0)
+
+
+def test_a_total_processed_the_balance_does_not_confirm_gives_way_to_the_outcomes():
+    rows = consistent_t3()
+    rows["total_processed"] = [3, 1, 0, 0, 0, 1, 5]  # outcomes sum to 4; 5 + 0 = 5 + 1 fails, 5 = 4 + 1 holds
+    m = by_key(measures(make_report(rows)))
+    assert m.loc["total_processed", "value"] == 4
+    assert "（七）总计 5 与各项办理结果之和 4 不符，按各项之和计" in m.loc["total_processed", "note"]
 
 
 def test_blanks_shown_both_ways_where_they_matter():

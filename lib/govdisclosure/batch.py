@@ -384,8 +384,8 @@ def plan_jobs(reports: pd.DataFrame, out: Path, fail_on: str, notebook: Path) ->
         group = groups.get(row.agency_key)
         others = (group[group["source"] != row.source] if group is not None and row.agency_key
                   else primaries_only.iloc[0:0])
-        context_files = sorted(str(Path(s).resolve()) for s in others["source"])
-        versions = sorted(str(Path(s).resolve()) for s in json.loads(row.versions or "[]"))
+        context_files = sorted(notebook_path_of(Path(s).resolve(), out) for s in others["source"])
+        versions = sorted(notebook_path_of(Path(s).resolve(), out) for s in json.loads(row.versions or "[]"))
         fingerprint = [sha[s] for s in sorted(others["source"])] + [sha[s] for s in json.loads(row.versions or "[]")]
         year = None if pd.isna(row.year) else int(row.year)
         stem = safe_stem(row.agency, year, row.source)
@@ -393,7 +393,7 @@ def plan_jobs(reports: pd.DataFrame, out: Path, fail_on: str, notebook: Path) ->
         write_json(context, context_files)
         key = hashlib.sha256(json.dumps([row.sha256, sorted(fingerprint), notebook_hash, __version__, code_hash(),
                                          fail_on]).encode()).hexdigest()
-        parameters = dict(source=str(Path(row.source).resolve()), agency=None, year=None,
+        parameters = dict(source=notebook_path_of(Path(row.source).resolve(), out), agency=None, year=None,
                           context=str(context.resolve()), fail_on=fail_on)
         if isinstance(row.note, str) and NO_AGENCY_NOTE in row.note:
             parameters["agency"] = row.agency  # the fallback (the file's name), as in every output
@@ -404,12 +404,31 @@ def plan_jobs(reports: pd.DataFrame, out: Path, fail_on: str, notebook: Path) ->
     return jobs
 
 
+def notebook_path_of(path: Path, out: Path) -> str:
+    """``path`` as the report notebook can be given it: itself, or, for a file name that is not
+    valid UTF-8 (GBK bytes from a Windows archive, kept by Python as surrogates that no notebook
+    or page can hold), a link to it under ``OUT/corpus/links`` named by the hash of its bytes."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        raw = os.fsencode(path)
+        suffix = path.suffix if path.suffix.isascii() else ""
+        link = out / "corpus" / "links" / f"{hashlib.sha256(raw).hexdigest()[:16]}{suffix}"
+        link.parent.mkdir(parents=True, exist_ok=True)
+        if not os.path.lexists(link):
+            os.symlink(raw, os.fsencode(link))
+        return str(link.parent.resolve() / link.name)
+
+
 def sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def write_json(path: Path, data) -> None:
-    write_text(path, json.dumps(data, ensure_ascii=False, indent=1))
+    # ASCII: a file name that is not UTF-8 (kept by Python as surrogates) survives the round trip
+    write_text(path, json.dumps(data, ensure_ascii=True, indent=1))
 
 
 def _state(out: Path, stem: str) -> Path:

@@ -116,10 +116,26 @@ def load(corpus: str | Path, *, years: str | None = None, agencies: str | None =
     else:
         best = keep.sort_values(["ambiguous", "source"]).drop_duplicates(["agency_key", "year"])
     sources = set(best["source"])
-    return Corpus(best.sort_values(["agency_key", "year"]).reset_index(drop=True),
-                  findings[findings["source"].isin(sources)].reset_index(drop=True) if len(findings) else findings,
-                  measures[measures["source"].isin(sources)].reset_index(drop=True) if len(measures) else measures,
+    findings = findings[findings["source"].isin(sources)].reset_index(drop=True) if len(findings) else findings
+    measures = measures[measures["source"].isin(sources)].reset_index(drop=True) if len(measures) else measures
+    best, findings, measures = _one_name_per_agency(best, findings, measures)
+    return Corpus(best.sort_values(["agency_key", "year"]).reset_index(drop=True), findings, measures,
                   len(keep) - len(best))
+
+
+def _one_name_per_agency(reports: pd.DataFrame, *frames: pd.DataFrame) -> tuple[pd.DataFrame, ...]:
+    """One body under one name across its years: each agency-year is shown under the name its
+    latest report prints (淮安市洪泽区人民政府 2024 and 洪泽区人民政府 2023 share the key 洪泽区 and
+    are one line in the trends, not two).  ``frames`` (findings, measures) are renamed by source."""
+    if reports.empty or "agency_key" not in reports.columns:
+        return (reports, *frames)
+    known = reports[reports["agency_key"].fillna("") != ""]
+    latest = known.sort_values("year", na_position="first").groupby("agency_key")["agency"].last()
+    reports = reports.assign(agency=reports["agency_key"].map(latest).fillna(reports["agency"]))
+    by_source = dict(zip(reports["source"], reports["agency"]))
+    renamed = tuple(f.assign(agency=f["source"].map(by_source).fillna(f["agency"])) if len(f) and "source" in f
+                    else f for f in frames)
+    return (reports, *renamed)
 
 
 def report_rows(reports) -> pd.DataFrame:

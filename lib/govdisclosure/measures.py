@@ -11,7 +11,9 @@ says whether the two differ because of blanks (a report shows 「—」 beside
 A 总计 that fails its own sum is not used silently: a row's 总计 that differs from the sum of
 its printed columns, (七)总计 that differs from the sum of the outcome rows, a table-四 总计
 that differs from 维持 + 纠正 + 其他 + 尚未审结 — the measure uses the sum of the parts and
-``note`` says so (the rules T3-ROWSUM, T3-OUTCOMES and T4-SUM report the defect itself).
+``note`` says so (the rules T3-ROWSUM, T3-OUTCOMES and T4-SUM report the defect itself).  One
+exception: a (七)总计 that the balance 一 + 二 = 三（七）+ 四 confirms while the outcome rows'
+sum does not is kept (the outcome rows are then what is wrong), and ``note`` says so.
 
 Rates are fractions (0.339, not 33.9); ``unit`` is "%" for them.  ``cases`` is the count the
 measure rests on; rankings leave out measures with fewer than :data:`MIN_CASES` cases.
@@ -156,14 +158,28 @@ def measured_total(report: Report, table: str, row: str, *, blank_as_zero: bool 
         outcome_rows = [k for k in layout_rows(report) if T3_ROW[k].group]
         strict = add(measured_total(report, "t3", k) for k in outcome_rows)
         if amount.value is not None and strict.value is not None and abs(strict.value - amount.value) > 1e-9:
-            amount = Amount(strict.value, note="；".join(x for x in (
-                strict.note, f"（七）总计 {amount.value:g} 与各项办理结果之和 {strict.value:g} 不符，按各项之和计") if x))
+            if _balance_holds(report, amount.value) and not _balance_holds(report, strict.value):
+                # 一 + 二 = 三（七）+ 四 holds with the printed total: the outcome rows are what is wrong
+                amount = Amount(amount.value, note=f"各项办理结果之和 {strict.value:g} 与（七）总计 {amount.value:g} 不符；"
+                                                   "（七）总计与本年新收、上年结转、结转下年度的勾稽关系相符，按（七）总计计")
+            else:
+                amount = Amount(strict.value, note="；".join(x for x in (
+                    strict.note, f"（七）总计 {amount.value:g} 与各项办理结果之和 {strict.value:g} 不符，按各项之和计") if x))
         elif amount.value is None:
             outcomes = add(measured_total(report, "t3", k, blank_as_zero=blank_as_zero) for k in outcome_rows)
             if outcomes.value is not None:
                 amount = Amount(outcomes.value, note="；".join(x for x in (outcomes.note, "（七）总计无法确定，按各项办理结果之和计")
                                                               if x))
     return amount
+
+
+def _balance_holds(report: Report, processed: float) -> bool:
+    """Whether 一 + 二 = 三（七）+ 四 (the template's 勾稽关系, 总计 column) holds with ``processed``
+    as 三（七）总计 (False when an operand is unknown)."""
+    parts = [measured_total(report, "t3", k) for k in ("new_received", "carried_over", "carried_forward")]
+    if any(p.value is None for p in parts):
+        return False
+    return abs(parts[0].value + parts[1].value - processed - parts[2].value) < 1e-9
 
 
 # --------------------------------------------------------------------------- measures

@@ -52,7 +52,7 @@ _CAT = pa.dictionary(pa.int8(), pa.string())
 REPORT_FIELDS = [
     ("source", _STR), ("agency", _STR), ("agency_key", _STR), ("agency_name", _STR), ("agency_region", _STR),
     ("kind", _STR), ("parent", _STR), ("summary", pa.bool_()), ("year", pa.int64()), ("template", _STR),
-    ("t3_other", _STR), ("tables", _STR), ("ambiguous", pa.int64()), ("published", _STR), ("published_from", _STR),
+    ("t3_other", _STR), ("tables", _STR), ("ambiguous", pa.int64()), ("recovered", pa.int64()), ("published", _STR), ("published_from", _STR),
     ("note", _STR), ("seconds", pa.float64()), ("format", _STR), ("sha256", _STR), ("updated", _STR),
     # cells of the template's layout not read (the primary rule), and the data quality the index shows
     ("unread", pa.int64()), ("cells_read", pa.int64()), ("cells_recovered", pa.int64()),

@@ -267,22 +267,13 @@ SECTIONS: tuple[SectionDef, ...] = (
                ("政府信息公开工作存在的主要问题及改进情况",)),
     SectionDef("other", "六", "其他需要报告的事项", ("其他需要报告", "其他事项", "其他应说明", "应说明事项", "其他需说明")),
 )
-# What a section holds, for one whose heading a converter dropped: the first of these after the
-# section before it starts it (the prose before a table is lost to the section before).
-SECTION_CONTENT = {
-    "proactive": ("第二十条第",),
-    "requests": ("勾稽关系", "申请人情况", "本年新收"),
-    "review_litigation": ("未经复议直接起诉", "复议后起诉"),
-    "problems": ("存在的主要问题", "存在问题", "主要问题", "改进措施", "不足"),
-    "other": ("信息处理费",),
-}
 SECTION_KEYS = tuple(s.key for s in SECTIONS)
 SECTION_TITLES = {s.key: f"{s.number}、{s.title}" for s in SECTIONS}
 
 # Anchors that start the region of each table in the report text (normalised).
 TABLE_START = {
     "t2": ("第二十条第(一)项", "第二十条第"),
-    "t3": ("勾稽关系", "申请人情况", "本年新收", "本年度新收", "新收政府信息公开申请"),
+    "t3": ("勾稽关系", "申请人情况", "本年新收", "本年度新收"),
     "t4": ("行政复议",),
 }
 # Parts of those anchors that survive damage without normalising (spaces, full width): the
@@ -426,9 +417,13 @@ SCOPE_LEVEL = {"全省": 4, "全市": 3, "全县": 2, "全区": 2}
 SUMMARY_MARKERS = r"汇总|全(?:省|市|县|区)各级行政机关|本级政府(?:及其|和)(?:各)?部门"
 
 # --------------------------------------------------------------------------- sections by content
-# Words that show a section's content when its heading is missing (a converter dropped it):
-# 「（一）主要问题」「（二）改进情况」 is section 五 (上海市科委 2024, Markdown from a PDF).
+# What a section holds, for one whose heading a converter dropped (patterns): the parser starts
+# the section at the first match in the prose after the section before it, and S-HEADINGS says
+# the heading is missing while the content is there.
 SECTION_CONTENT = {
+    "proactive": r"第二十条第",
+    "requests": r"勾稽关系|申请人情况|本年新收",
+    "review_litigation": r"未经复议直接起诉|复议后起诉",
     "problems": r"[（(]一[）)]\s*(?:存在的)?主要问题|[（(]二[）)]\s*改进(?:情况|措施)|存在的主要问题",
     "other": r"信息处理费|其他需要报告|其他应说明",
 }

@@ -174,7 +174,8 @@ _JOIN = re.compile(r"\s*\n\s*")
 
 
 REPORT_COLUMNS = ["rid", "source", "agency", "agency_key", "agency_name", "agency_region", "kind", "parent",
-                  "summary", "year", "template", "t3_other", "tables", "ambiguous", "published", "published_from"]
+                  "summary", "year", "template", "t3_other", "tables", "ambiguous", "recovered", "published",
+                  "published_from"]
 
 
 def report_table(reports: Sequence[Report], ids: Sequence[str | None] | None = None,
@@ -209,6 +210,7 @@ def report_table(reports: Sequence[Report], ids: Sequence[str | None] | None = N
                          year=r.year, template=r.template, t3_other=r.shape.get("t3_other", ""),
                          tables=",".join(r.tables_found),
                          ambiguous=sum(1 for c in r.cell_list if c.state == "ambiguous"),
+                         recovered=sum(1 for c in r.cell_list if c.how and c.state == "number"),
                          published=published.iso, published_from=published.describe()))
     frame = pd.DataFrame(rows, columns=REPORT_COLUMNS)
     frame["year"] = frame["year"].astype("Int64")

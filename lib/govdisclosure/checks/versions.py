@@ -10,9 +10,12 @@ group of its own.  In each group one file is the **primary**, by this rule:
 1. the one whose tables were read most completely: the fewest cells ``ambiguous`` (several
    readings fit), missing from its template's layout, or holding text where a number belongs
    (tables 二, 三, 四; a blank or a dash is a reading, not a loss);
-2. then the latest publication (the 发布时间/发布日期 field or an update date such as
+2. then the one whose numbers were read as printed rather than recovered from damage (the
+   fewest cells whose value came from the template's arithmetic: the HTML page before the
+   crawler's text that lost its table's structure);
+3. then the latest publication (the 发布时间/发布日期 field or an update date such as
    「（2024-03-02更新）」 near the top; a file without one comes last);
-3. then the file's path, so that the choice never depends on the order files were listed.
+4. then the file's path, so that the choice never depends on the order files were listed.
 
 Exports, measures, rankings and the comparison count primaries only.  Where another version
 disagrees with the primary on a table number, X-VERSION (warning) names the cell and both
@@ -83,7 +86,7 @@ def unread_cells(corpus: Corpus) -> np.ndarray:
     total = np.zeros(len(corpus.reports), dtype=np.int64)
     for cube in corpus.cubes.values():
         masks = {t: _layout_mask(cube, t) for t in set(templates)}
-        expected = np.stack([masks[t] for t in templates]) if len(templates) else np.zeros((0,) + cube.states.shape[1:])
+        expected = np.stack([masks[t] for t in templates]) if len(templates) else np.zeros((0,) + cube.states.shape[1:], dtype=bool)
         expected = expected & cube.applies[:, :, None]
         states = cube.states
         lost = (states == AMBIGUOUS) | np.isin(states, (MISSING, TEXT)) & expected.astype(bool)
@@ -113,17 +116,20 @@ def primaries(corpus: Corpus) -> np.ndarray:
 
 def choose_primaries(reports: pd.DataFrame) -> np.ndarray:
     """Per row of ``reports`` (columns ``agency_key``, ``year``, ``unread``, ``updated``,
-    ``source``): True for the primary of its agency-year — fewest cells not read, then the
-    latest publication (a file without a date after every dated one), then the file's path."""
+    ``source``, optionally ``recovered``): True for the primary of its agency-year — fewest cells
+    not read, then fewest recovered, then the latest publication (a file without a date after
+    every dated one), then the file's path."""
     table = pd.DataFrame({
         "key": version_keys(reports).to_numpy(),
         "unread": reports["unread"].to_numpy(),
+        "recovered": (reports["recovered"].fillna(0).to_numpy() if "recovered" in reports.columns
+                      else np.zeros(len(reports))),
         "updated": reports["updated"].fillna("").astype(str).to_numpy(),
         "source": reports["source"].astype(str).to_numpy(),
         "pos": np.arange(len(reports)),
     })
     table["later"] = table["updated"].map(lambda d: -int(d.replace("-", "")) if d else 0)
-    best = table.sort_values(["key", "unread", "later", "source"], kind="stable").drop_duplicates("key")
+    best = table.sort_values(["key", "unread", "recovered", "later", "source"], kind="stable").drop_duplicates("key")
     chosen = np.zeros(len(table), dtype=bool)
     chosen[best["pos"].to_numpy()] = True
     return chosen

@@ -106,6 +106,18 @@ def _number(piece: str) -> int | None:
 
 # --------------------------------------------------------------------------- moves
 
+def _step(j: int, piece: str, running: int, totals, parts) -> int | None:
+    """The running sum of piece ``j``'s group after it, or None when the piece cannot stand there:
+    it closes a group (``totals``) but does not print the group's sum, or it is a part of one
+    (``parts``) that is not a number."""
+    if j in totals:
+        return 0 if _number(piece) == running else None
+    if j in parts:
+        value = _number(piece)
+        return None if value is None else running + value
+    return 0
+
+
 def _glued(texts: Sequence[str], kinds: Sequence[str], sums: Sequence[tuple[int, int]], budget: Budget,
            cap: int) -> list[Candidate]:
     """Every way to cut each token into one or more pieces, ``len(kinds)`` pieces in all, under
@@ -157,15 +169,9 @@ def _glued(texts: Sequence[str], kinds: Sequence[str], sums: Sequence[tuple[int,
                 if left_after < k - i:
                     continue  # the rest of this token and each later token need a piece
                 following = (i, end)
-            if j in total_of:
-                nxt = 0
-            elif j in group_of:
-                value = _number(piece)
-                if value is None:
-                    continue
-                nxt = running + value
-            else:
-                nxt = 0
+            nxt = _step(j, piece, running, total_of, group_of)
+            if nxt is None:
+                continue
             pieces.append(piece)
             sources.append(i)
             if walk(following[0], following[1], j + 1, nxt):
@@ -233,17 +239,9 @@ def _repeats(texts: Sequence[str], kinds: Sequence[str], sums: Sequence[tuple[in
                 still = left - (len(used) > 1)  # joins left after this cell
                 if n - j - 1 + still < k - 1 - last or not _valid(piece, kinds[j]):
                     continue  # the lines left need more cells than are left
-                value = _number(piece)
-                if j in total_of:
-                    if value != running:
-                        continue
-                    nxt = 0
-                elif j in grouped:
-                    if value is None:
-                        continue
-                    nxt = running + value
-                else:
-                    nxt = 0
+                nxt = _step(j, piece, running, total_of, grouped)
+                if nxt is None:
+                    continue
                 pieces.append(piece)
                 sources.append(used)
                 if walk(last, j + 1, nxt, still):

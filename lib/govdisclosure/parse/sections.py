@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from ..readers.document import Document
 from ..template import SECTION_CONTENT, SECTIONS
 
+_CONTENT = {key: re.compile(pattern) for key, pattern in SECTION_CONTENT.items()}
+
 _NUMERALS = "一二三四五六七八九十"
 _HEADINGS = {
     s.key: re.compile(
@@ -87,9 +89,10 @@ def _by_content(text: str, found: list[tuple[int, int, str, str]], notes: list[s
         low, high = (max(before) if before else 0), (min(after) if after else len(text))
         if not before:
             continue  # nothing says where the report's sections begin
-        hits = [p for p in (text.find(h, low, high) for h in SECTION_CONTENT[key]) if p >= 0]
-        if not hits:
+        hit = _CONTENT[key].search(text, low, high)
+        if hit is None:
             continue
+        hits = [hit.start()]
         start = text.rfind("\n", low, min(hits)) + 1 or min(hits)
         start = max(start, low)
         added.append((start, start, key, ""))

@@ -82,12 +82,16 @@ def _printed(record: Record) -> str:
 
 
 def _lose(lost: list, table: str, record: Record, why: str) -> None:
-    """Record the numbers of a record no cell took (nil markers and blanks are no loss)."""
+    """Record the numbers of a record no cell took (nil markers and blanks are no loss, nor are
+    the numbers of a sentence: prose before or after a table is not the table)."""
+    if record.norm and PROSE_MARKS.search(record.norm):
+        return
     if any(ch.isdigit() for v in record.values for ch in v.text):
         lost.append((table, _printed(record), record.loc, why))
 
 
-def _cut_note(table: str, key: str, record: Record) -> str:
+def _cut_note(record: Record) -> str:
+    """Why a row with no reading is ambiguous, for its cells' ``how`` and the notes."""
     if record.cut == "positions":
         return "the row has blank cells and too few cells: the positions of its numbers are lost"
     if record.cut:
@@ -175,9 +179,9 @@ def read_t3(tokens: Sequence[Token], doc: Document, template: str, budget: Budge
         if record.cut == "nil":
             emit_all_dash("t3", key, columns, record, cells)
         elif not record.options:
-            emit("t3", key, columns, kinds, record, None, (), "", cells, why=_cut_note("t3", key, record))
+            emit("t3", key, columns, kinds, record, None, (), "", cells, why=_cut_note(record))
             notes.append(f"表三: row {key} at {record.loc} has {len(record.values)} numbers for "
-                         f"{len(kinds)} cells: {_cut_note('t3', key, record)}; its cells are ambiguous")
+                         f"{len(kinds)} cells: {_cut_note(record)}; its cells are ambiguous")
         else:
             _emit_solved("t3", key, columns, kinds, record, solution, cells)
         note = _label_note("t3", record, _T3_ROW_DEFS)
@@ -367,11 +371,11 @@ def read_t4(tokens: Sequence[Token], doc: Document, budget: Budget | None = None
         if p in nil:
             emit_all_dash("t4", "t4", names, piece.record, out)
         elif not piece.record.options:
-            emit("t4", "t4", names, kinds, piece.record, None, (), "", out, why=_cut_note("t4", "t4", piece.record))
+            emit("t4", "t4", names, kinds, piece.record, None, (), "", out, why=_cut_note(piece.record))
             notes.append(f"表四: {len(piece.record.values)} numbers at {piece.record.loc} for {len(names)} cells: "
-                         f"{_cut_note('t4', 't4', piece.record)}; cells ambiguous")
+                         f"{_cut_note(piece.record)}; cells ambiguous")
         else:
-            _emit_solved("t4", "t4", names, kinds, piece.record, solution_for(solution, str(p)), out)
+            _emit_solved("t4", "t4", names, kinds, piece.record, PieceSolution(solution, str(p)), out)
         for cell in out:
             row, column = cell.column.split("|")
             cell.row, cell.column = row, column
@@ -385,7 +389,7 @@ def read_t4(tokens: Sequence[Token], doc: Document, budget: Budget | None = None
 
 
 @dataclass
-class solution_for:
+class PieceSolution:
     """A :class:`~.recover.Solution` seen under the key ``t4`` for one piece of table 四."""
 
     solution: object
@@ -440,8 +444,8 @@ def read_t2(tokens: Sequence[Token], doc: Document, template: str, budget: Budge
             record.options, record.fits, record.cut = found.options, found.fits, found.cut
             if not record.options:
                 notes.append(f"表二: row {key} at {record.loc}: {len(record.values)} numbers for "
-                             f"{len(columns)} cells; {_cut_note('t2', key, record)}")
-                emit("t2", key, columns, kinds, record, None, (), "", cells, why=_cut_note("t2", key, record))
+                             f"{len(columns)} cells; {_cut_note(record)}")
+                emit("t2", key, columns, kinds, record, None, (), "", cells, why=_cut_note(record))
             else:
                 solution = solve({key: record.options}, parse, budget=budget)
                 emit("t2", key, columns, kinds, record, solution.chosen[key], solution.values[key], "", cells)
