@@ -126,6 +126,16 @@ class LocalRunner:
         """Where the workers write their parts: the store itself (they share this machine)."""
         return str(folder)
 
+    def cross_here(self) -> bool:
+        """Whether the cross rules' tasks must run in the batch's own process (no: the reading
+        workers run them, on every core)."""
+        return False
+
+    def submit_cross(self, task: dict) -> Future:
+        from .cross import run_task
+
+        return self.parse_pool().submit(run_task, task)
+
     def submit_render(self, job: dict) -> Future:
         return self.render_pool().submit(_render_in_worker, job)
 
@@ -245,6 +255,16 @@ class DaskRunner:
             finally:
                 probe.unlink(missing_ok=True)
         return str(Path(folder).resolve()) if self.shared else None
+
+    def cross_here(self) -> bool:
+        """The cross rules' tasks read the run's working files: on the cluster when its workers
+        share the output folder, else in the batch's own process."""
+        return not self.shared
+
+    def submit_cross(self, task: dict) -> Future:
+        from .cross import run_task
+
+        return self.client.submit(run_task, task, pure=False)
 
     def submit_render(self, job: dict) -> Future:
         return self.client.submit(_render_on_dask_worker, job, pure=False)
@@ -617,6 +637,7 @@ def run(inputs: Sequence[str | Path], out: str | Path, *, workers: int | None = 
 
 
 def _run(inputs, out: Path, *, workers, scheduler, fail_on, render, compare, excel, progress, notebook) -> BatchResult:
+    begun = time.perf_counter()
     remove_leftovers(out)
     timings: dict[str, float] = {}
     found = scan(inputs)
@@ -649,7 +670,9 @@ def _run(inputs, out: Path, *, workers, scheduler, fail_on, render, compare, exc
             reports = build.reports
             if build.output_error:
                 output_error = f"the corpus files could not be written into {out}: {build.output_error}"
-        timings["read"] = time.perf_counter() - started
+        if build is not None:
+            timings.update(build.timings)
+        clock = time.perf_counter()
         try:
             if build is not None and not output_error:
                 if len(reports):
@@ -658,7 +681,7 @@ def _run(inputs, out: Path, *, workers, scheduler, fail_on, render, compare, exc
                     remove_corpus(out)
         except Exception as exc:  # a full disk, a read-only folder: nothing half-written is published
             output_error = f"the corpus files could not be written into {out}: {_os_reason(exc)}"
-        timings["corpus"] = time.perf_counter() - started
+        timings["publish"] = round(time.perf_counter() - clock, 3)
         if render and len(reports) and not output_error:
             started = time.perf_counter()
             jobs = plan_jobs(reports, out, fail_on, notebook_path(notebook or REPORT_NOTEBOOK))
@@ -668,7 +691,7 @@ def _run(inputs, out: Path, *, workers, scheduler, fail_on, render, compare, exc
             remove_stale(out, jobs)
             queue = ([comparison_job(out, jobs)] if compare and jobs else []) + jobs  # the longest first
             results = render_all(queue, runner, out, progress=progress, on_result=finished.append)
-            timings["render"] = time.perf_counter() - started
+            timings["render"] = round(time.perf_counter() - started, 3)
     except KeyboardInterrupt:
         interrupted = True
         results = results or finished
@@ -680,6 +703,7 @@ def _run(inputs, out: Path, *, workers, scheduler, fail_on, render, compare, exc
         remove_leftovers(out)
     else:
         runner.close()
+    clock = time.perf_counter()
     files_table = build.files if build is not None else skipped
     summary = run_summary(dict(files=files_table, reports=reports, errors=build.errors if build else []), results,
                           out, shown, interrupted=interrupted)
@@ -694,6 +718,9 @@ def _run(inputs, out: Path, *, workers, scheduler, fail_on, render, compare, exc
             with contextlib.suppress(OSError):  # only the next run's work is at stake
                 build.remember()
         build.close()
+        timings["files_read"] = build.read
+    timings["summary"] = round(time.perf_counter() - clock, 3)
+    timings["total"] = round(time.perf_counter() - begun, 3)
     files_only = summary[summary["file"] != "(comparison)"]
     failed = int(files_only["status"].isin(BAD).sum()) + int((summary["file"] == "(comparison)").sum()
                                                               and summary.iloc[-1]["status"] == "failed")

@@ -24,6 +24,7 @@ DuckDB's bounded working memory.
 from __future__ import annotations
 
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +36,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .checks.versions import choose_primaries, version_keys
-from .cross import CROSS_COLUMNS, changes, families, run_cross
+from .cross import CROSS_COLUMNS, changes, cross_tasks, families, run_cross
 from .store import (CELL_FIELDS, FINDING_FIELDS, PART_SCHEMAS, Store, StoreError, batches, chunk_of, connect,
                     copy_to_parquet, parts_from_bytes, published_schema, write_parts)
 
@@ -91,6 +92,8 @@ class CorpusBuild:
     output_error: str = ""
     code: str = ""
     full: bool = True  # the cross rules ran on the whole corpus (no earlier run reused)
+    read: int = 0  # files read by this run (the others were unchanged since an earlier run)
+    timings: dict = field(default_factory=dict)  # seconds per step
     _keep: object = None  # a temporary store folder, removed with this object
 
     # ----------------------------------------------------------------- the tables, whole
@@ -223,7 +226,8 @@ def plan_reads(files: Sequence[Path], manifest: pd.DataFrame) -> tuple[list[str]
         hashes = dict(zip(candidates, pool.map(content_hash, candidates)))
     same = [n for n in candidates if hashes[n] and hashes[n] == known.at[n, "sha256"]]
     kept = known.loc[same].reset_index(drop=True)
-    return [n for n in names if n not in set(same)], kept
+    unchanged = set(same)
+    return [n for n in names if n not in unchanged], kept
 
 
 def read_files(todo: list[str], runner, store: Store, *, code: str, progress: bool = True,
@@ -282,23 +286,38 @@ def build_corpus(files: Sequence[Path], runner, *, store: str | Path | None = No
     store = Store(store)
     store.folder.mkdir(parents=True, exist_ok=True)
     store.clear_work()
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 3)
+        clock = now
+
     code = code or code_hash()
     manifest = store.manifest(code)
     todo, kept = plan_reads(files, manifest)
+    lap("hash")
     folder = runner.store_folder(store.folder) if hasattr(runner, "store_folder") else str(store.folder)
     read, output_error = read_files(todo, runner, store, code=code, progress=progress, folder=folder)
-    if hasattr(runner, "reset_parse"):
-        runner.reset_parse()  # the reading workers' memory is not needed any more
+    lap("read")
     table = pd.concat([kept.reindex(columns=FILE_COLUMNS), read], ignore_index=True) if len(kept) else read
     order = {str(p): i for i, p in enumerate(files)}
     table = table.assign(_order=table["file"].map(order).fillna(len(order))).sort_values("_order", kind="stable")
     table = table.drop(columns="_order").reset_index(drop=True)
     table["uid"] = table["uid"].astype("Int64")
-    build = CorpusBuild(store, table, _key_table(store, table), output_error=output_error, code=code, _keep=keep)
+    build = CorpusBuild(store, table, _key_table(store, table), output_error=output_error, code=code, _keep=keep,
+                        read=len(todo), timings=timings)
     _class_versions(build)
-    if len(build.reports):
+    lap("keys")
+    if len(build.reports) and not output_error:
         _work_files(build)
-        _cross(build)
+        lap("order")
+        _cross(build, runner)
+        lap("cross")
+    if hasattr(runner, "reset_parse"):
+        runner.reset_parse()  # the reading workers' memory is not needed any more
     return build
 
 
@@ -376,41 +395,45 @@ def _quote(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def _cross(build: CorpusBuild) -> None:
-    """The cross rules, everywhere or where the last run's findings no longer hold; the new
-    findings go to ``work/cross.parquet`` as each bucket finishes."""
+def _cross(build: CorpusBuild, runner=None) -> None:
+    """The cross rules, everywhere or where the last run's findings no longer hold, as tasks
+    on ``runner``'s workers when it can run them (both cores; a Dask cluster that shares the
+    folder), else here; the findings go to ``work/cross.parquet`` as each task finishes."""
+    from .batch import Lost, schedule
+
     keys = build.reports
     previous_keys, previous_cross = _previous_state(build)
     touched_families, touched_years = changes(previous_keys, keys)
     build.full = touched_families is None
-    con = connect(build.store.work)
-    cells, prints = _quote(build.cells), _quote(build.prints)
-
-    def load_cells(rids: np.ndarray) -> pd.DataFrame:
-        con.register("wanted", pd.DataFrame({"rid": rids}))
-        return con.sql(f"SELECT rid, \"table\", \"row\", \"column\", value, state, raw, location, label "
-                       f"FROM read_parquet('{cells}') WHERE rid BETWEEN {int(rids.min())} AND {int(rids.max())} "
-                       "AND rid IN (SELECT rid FROM wanted)").df()
-
-    def load_prints(rids: np.ndarray, part: int | None) -> pd.DataFrame:
-        con.register("wanted", pd.DataFrame({"rid": rids}))
-        which = "" if part is None else f"AND part = {int(part)}"
-        return con.sql(f"SELECT rid, part, hash, n FROM read_parquet('{prints}') "
-                       f"WHERE rid BETWEEN {int(rids.min())} AND {int(rids.max())} {which} "
-                       "AND rid IN (SELECT rid FROM wanted)").df()
-
+    tasks = cross_tasks(keys, build.cells, build.prints, build.store.work, touched_families=touched_families,
+                        touched_years=touched_years)
     path = build.store.work / "cross.parquet"
-    try:
-        with pq.ParquetWriter(path, CROSS_SCHEMA, compression="zstd") as writer:
-            for frame in run_cross(keys, load_cells, load_prints, touched_families=touched_families,
-                                   touched_years=touched_years, errors=build.errors):
+    with pq.ParquetWriter(path, CROSS_SCHEMA, compression="zstd") as writer:
+        if runner is not None and getattr(runner, "cross_here", lambda: True)() is False:
+            for item, result in schedule(tasks, runner.submit_cross, limit=runner.workers, seconds=lambda t: 600,
+                                         restart=runner.reset_parse, deadlines=runner.deadlines):
+                if isinstance(result, Lost):
+                    build.errors.append(f"(cross-year rules): a worker was lost checking {len(item['keys'])} "
+                                        f"reports across years: {result.reason}")
+                    continue
+                if result["error"]:
+                    build.errors.append(result["error"])
+                if result["findings"] is not None:
+                    writer.write_table(_cross_table(result["findings"]))
+        else:
+            for frame in run_cross(tasks, build.errors):
                 writer.write_table(_cross_table(frame))
-    finally:
-        con.close()
     build.cross = [str(path)]
     if previous_cross is not None and not build.full:
         build.touched = (sorted(touched_families), sorted(touched_years))
         build.cross_reused = _reused_sql(previous_cross)
+
+
+def _frame(con, sql: str) -> pd.DataFrame:
+    """A query's result as a frame through Arrow (text stays in Arrow buffers: several times
+    faster than DuckDB's own conversion, which makes a Python string of every value)."""
+    table = pa.Table.from_batches(list(batches(con, sql)))
+    return table.to_pandas()
 
 
 def _cross_table(frame: pd.DataFrame) -> pa.Table:

@@ -34,7 +34,7 @@ from .checks.frame import Corpus, corpus_from_frames
 
 FAMILY_RULES = ("X-CARRY", "X-STOCK", "X-YOY", "S-COPY", "S-COPY-TABLE", "H-SUM", "X-VERSION")
 PEER_RULES = ("S-COPY-PEER",)
-BUCKET_REPORTS = 4_000  # reports whose cells and fingerprints are held at once (≈ 100 MB)
+BUCKET_REPORTS = 1_000  # reports whose cells and fingerprints are held at once (≈ 100 MB)
 CROSS_COLUMNS = [*FINDING_COLUMNS, "seq"]
 
 
@@ -100,49 +100,88 @@ def changes(previous: pd.DataFrame | None, keys: pd.DataFrame) -> tuple[set[str]
     return touched_families, {int(y) for y in years}
 
 
-def run_cross(keys: pd.DataFrame, load_cells: Callable[[np.ndarray], pd.DataFrame],
-              load_prints: Callable[[np.ndarray, int | None], pd.DataFrame], *,
-              touched_families: set[str] | None = None, touched_years: set[int] | None = None,
-              errors: list[str] | None = None) -> Iterator[pd.DataFrame]:
-    """The cross findings (:data:`CROSS_COLUMNS`) of the families and years given (None: all),
-    a frame per bucket of families and per year, as each is done.
+def cross_tasks(keys: pd.DataFrame, cells: str | Path, prints: str | Path, work: str | Path, *,
+                touched_families: set[str] | None = None, touched_years: set[int] | None = None) -> list[dict]:
+    """The cross rules' work as independent tasks (run by :func:`run_task`, in any process that
+    sees the working files): one per bucket of whole families (:func:`buckets`) and one per year
+    (S-COPY-PEER), for the families and years given (None: all).
 
     ``keys``: the corpus's key table, one row per report in ``rid`` order (indexed by
     ``rid``), with the columns of :func:`.checks.frame.report_table` and ``family``,
-    ``unread``, ``updated``, ``has_text``, ``summary_words``.  ``load_cells(rids)`` returns the
-    tidy cells of those reports (with ``rid``), ``load_prints(rids, part)`` their fingerprints
-    (``rid``, ``part``, ``hash``, ``n``; ``part`` None: both).  A bug in a rule is recorded in
-    ``errors`` (the message of :func:`.digest.failure`) and the rest goes on.
-    """
-    from .digest import failure
-
-    errors = errors if errors is not None else []
-    for positions in buckets(keys["family"], touched_families):
-        part = keys.iloc[positions]
-        rids = part.index.to_numpy()
-        try:
-            cells = load_cells(rids)
-            prints = load_prints(rids, None)
-            corpus = corpus_from_frames(part, cells, None, fingerprints=fingerprint_list(rids, prints))
-            found = check_corpus(corpus, rules=FAMILY_RULES)
-        except Exception as exc:  # a bug of the kit: said in the summary, the rest is kept
-            errors.append(failure("(cross-year rules)", exc, "checking across years"))
-            continue
-        if len(found):
-            yield _numbered(found)
+    ``unread``, ``updated``, ``has_text``, ``summary_words``; ``cells`` and ``prints``: the run's
+    working files ordered by ``rid`` (tidy cells; fingerprints rid, part, hash, n)."""
+    where = dict(cells=str(Path(cells).resolve()), prints=str(Path(prints).resolve()), work=str(Path(work).resolve()))
+    tasks = [dict(where, kind="family", keys=keys.iloc[positions])
+             for positions in buckets(keys["family"], touched_families)]
     for year in sorted({int(y) for y in keys["year"].dropna()}):
-        if touched_years is not None and year not in touched_years:
-            continue
-        part = keys[keys["year"] == year]
-        try:
-            corpus = Corpus(part, {}, [None] * len(part), None,
-                            whole_prints=_year_prints(part.index.to_numpy(), load_prints))
+        if touched_years is None or year in touched_years:
+            tasks.append(dict(where, kind="year", keys=keys[keys["year"] == year]))
+    return tasks
+
+
+def run_task(task: dict) -> dict:
+    """One task of :func:`cross_tasks`: its findings (:data:`CROSS_COLUMNS`, or None) and the
+    error of a bug in a rule ("" when none: a bug is said, never raised, so that the other
+    tasks go on)."""
+    from .digest import failure
+    from .store import connect
+
+    keys = task["keys"]
+    rids = keys.index.to_numpy()
+    con = connect(task["work"])
+    try:
+        loaders = _loaders(con, task["cells"], task["prints"])
+        if task["kind"] == "family":
+            corpus = corpus_from_frames(keys, loaders.cells(rids), None,
+                                        fingerprints=fingerprint_list(rids, loaders.prints(rids, None)))
+            found = check_corpus(corpus, rules=FAMILY_RULES)
+        else:
+            corpus = Corpus(keys, {}, [None] * len(keys), None, whole_prints=_year_prints(rids, loaders.prints))
             found = check_corpus(corpus, rules=PEER_RULES)
-        except Exception as exc:
-            errors.append(failure("(cross-year rules)", exc, "comparing reports of the same year"))
-            continue
-        if len(found):
-            yield _numbered(found)
+    except Exception as exc:  # a bug of the kit: said in the summary, the rest is kept
+        doing = "checking across years" if task["kind"] == "family" else "comparing reports of the same year"
+        return dict(findings=None, error=failure("(cross-year rules)", exc, doing))
+    finally:
+        con.close()
+    return dict(findings=_numbered(found) if len(found) else None, error="")
+
+
+def run_cross(tasks: list[dict], errors: list[str] | None = None) -> Iterator[pd.DataFrame]:
+    """Run ``tasks`` here, one after the other (the batch runs them on its workers); yields
+    each task's findings, records each bug in ``errors``."""
+    for task in tasks:
+        result = run_task(task)
+        if result["error"] and errors is not None:
+            errors.append(result["error"])
+        if result["findings"] is not None:
+            yield result["findings"]
+
+
+class _loaders:
+    """Reading a range of reports from the working files (ordered by ``rid``: DuckDB reads only
+    the row groups of the range), through Arrow (text stays in Arrow buffers)."""
+
+    def __init__(self, con, cells: str, prints: str):
+        self.con, self.cells_path, self.prints_path = con, cells.replace("'", "''"), prints.replace("'", "''")
+
+    def _frame(self, sql: str, rids: np.ndarray) -> pd.DataFrame:
+        import pyarrow as pa
+
+        from .store import batches
+
+        self.con.register("wanted", pd.DataFrame({"rid": np.asarray(rids, dtype=np.int64)}))
+        table = pa.Table.from_batches(list(batches(self.con, sql.format(lo=int(np.min(rids)), hi=int(np.max(rids))))))
+        return table.to_pandas()
+
+    def cells(self, rids: np.ndarray) -> pd.DataFrame:
+        return self._frame(f"SELECT rid, \"table\", \"row\", \"column\", value, state, raw, location, label "
+                           f"FROM read_parquet('{self.cells_path}') WHERE rid BETWEEN {{lo}} AND {{hi}} "
+                           "AND rid IN (SELECT rid FROM wanted)", rids)
+
+    def prints(self, rids: np.ndarray, part: int | None) -> pd.DataFrame:
+        which = "" if part is None else f"AND part = {int(part)}"
+        return self._frame(f"SELECT rid, part, hash, n FROM read_parquet('{self.prints_path}') "
+                           f"WHERE rid BETWEEN {{lo}} AND {{hi}} {which} AND rid IN (SELECT rid FROM wanted)", rids)
 
 
 def _numbered(findings: pd.DataFrame) -> pd.DataFrame:
@@ -174,5 +213,5 @@ def _year_prints(rids: np.ndarray, load_prints) -> Callable[[Iterable[int]], pd.
     return whole
 
 
-__all__ = ["BUCKET_REPORTS", "CROSS_COLUMNS", "FAMILY_RULES", "PEER_RULES", "buckets", "changes", "families",
-           "fingerprint_list", "run_cross"]
+__all__ = ["BUCKET_REPORTS", "CROSS_COLUMNS", "FAMILY_RULES", "PEER_RULES", "buckets", "changes", "cross_tasks",
+           "families", "fingerprint_list", "run_cross", "run_task"]

@@ -237,5 +237,20 @@ def digest_chunk(paths: list[str], chunk: int, folder: str | None, code: str) ->
 
 
 def digest_job(job: dict) -> dict:
-    """:func:`digest_chunk` of a job dict (paths, chunk, folder, code): what the batch submits."""
-    return digest_chunk(job["paths"], job["chunk"], job["folder"], job["code"])
+    """:func:`digest_chunk` of a job dict (paths, chunk, folder, code): what the batch submits.
+    Afterwards the worker gives the memory it freed back to the system (glibc keeps it
+    otherwise), so that an idle worker holds little."""
+    result = digest_chunk(job["paths"], job["chunk"], job["folder"], job["code"])
+    release_memory()
+    return result
+
+
+def release_memory() -> None:
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass

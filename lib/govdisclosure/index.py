@@ -108,20 +108,23 @@ def overview_rows(out: Path, corpus: dict, summary: pd.DataFrame) -> list[dict]:
         quality = pd.DataFrame({"rid": cells["rid"], "read": number & ~recovered, "recovered": recovered,
                                 "ambiguous": cells["state"].astype(str) == "ambiguous"}).groupby("rid").sum()
     by_source = {str(r.file): r for r in summary.itertuples()} if len(summary) else {}
+    measured = {str(s): row for s, row in zip(wide.index, wide.to_dict("records"))} if len(wide) else {}
+    severity = {str(s): row for s, row in zip(counts.index, counts.to_dict("records"))} if len(counts) else {}
+    quality_of = dict(zip(quality.index, quality.to_dict("records"))) if len(quality) else {}
     rows = []
     for r in reports.itertuples():
         source = str(r.source)
-        value = lambda m: wide.at[source, m] if source in wide.index and m in wide.columns else None  # noqa: E731
+        value = lambda m: measured.get(source, {}).get(m)  # noqa: E731
         s = by_source.get(source)
         status = _text(getattr(s, "status", "")) or "parsed"
         html = _text(getattr(s, "html", "")) if s is not None else ""
         review, litigation = _number(value("review_total")), _number(value("litigation_total"))
-        q = quality.loc[r.rid] if len(quality) and getattr(r, "rid", None) in quality.index else None
+        q = quality_of.get(getattr(r, "rid", None))
         reader = _text(getattr(r, "reader", "")) or _text(getattr(r, "format", ""))
         q_text = (f"读 {int(q['read'])} · 恢复 {int(q['recovered'])} · 存疑 {int(q['ambiguous'])}" if q is not None else "—") \
             + (f" · {READER_WORD.get(reader, reader)}" if reader else "")
-        sev = {s_: int(counts.at[source, s_]) if source in counts.index and s_ in counts.columns else 0
-               for s_ in SEVERITIES}
+        found = severity.get(source, {})
+        sev = {s_: int(found.get(s_, 0)) for s_ in SEVERITIES}
         year = None if pd.isna(r.year) else int(r.year)
         rows.append(dict(
             status_class=status.replace(" ", "-"),
@@ -147,6 +150,7 @@ def file_rows(corpus: dict, summary: pd.DataFrame, shown: dict[str, str] | None 
     ``shown``: the name a file is listed under when it was read under another path (a name
     that is not UTF-8 shown with escapes), source → shown."""
     counts = failure_counts(corpus)
+    severity = {str(s): row for s, row in zip(counts.index, counts.to_dict("records"))} if len(counts) else {}
     source_of = {v: k for k, v in (shown or {}).items()}
     rows = []
     order = summary.assign(_year=pd.to_numeric(summary["year"], errors="coerce"))
@@ -159,7 +163,8 @@ def file_rows(corpus: dict, summary: pd.DataFrame, shown: dict[str, str] | None 
             word = STATUS_WORD["skipped"]
         who = f"{_text(r.agency)} {year_text(r.year)}" if _text(r.agency) else "—"
         source = source_of.get(r.file, r.file)
-        sev = [int(counts.at[source, s]) if source in counts.index and s in counts.columns else 0 for s in SEVERITIES]
+        found = severity.get(source, {})
+        sev = [int(found.get(s, 0)) for s in SEVERITIES]
         why = "；".join(x for x in (_text(getattr(r, "note", "")), _text(r.error)) if x)
         rows.append(dict(status_class=status.replace(" ", "-"), who=_cell(who, None, _text(r.html) or None),
                          file=_cell(Path(str(r.file)).name), status=_cell(word),

@@ -25,7 +25,8 @@ import pyarrow.parquet as pq
 from .build import FINDING_DTYPES, CorpusBuild, register_state
 from .export import IncompleteOutput, publishing, write_csv_stream, write_excel_stream, write_table
 from .model import TIDY_COLUMNS
-from .store import MEASURE_FIELDS, REPORT_FIELDS, connect, copy_to_parquet, published_schema
+from .store import (DUCKDB_MEMORY, DUCKDB_THREADS, MEASURE_FIELDS, REPORT_FIELDS, connect, copy_to_parquet,
+                    published_schema)
 
 EXCEL_LAYOUT_LIMIT = 2_000  # agency-years; beyond, the laid-out sheets would be unusably long
 EXCEL_ROWS = 10_000  # rows handed to the Excel writer at a time
@@ -67,35 +68,68 @@ def write_corpus(build: CorpusBuild, out: Path, *, excel: bool = True) -> None:
             path = publisher.reserve(folder / "measures.parquet")
             written["measures"] = (path, copy_to_parquet(con, build.measures_sql(), path,
                                                          published_schema(MEASURE_DTYPES)))
-            database = publisher.reserve(folder / "corpus.duckdb")
-            database.unlink()  # DuckDB creates the file itself
+            excel_job = None
+            if excel:  # xlsxwriter works in Python; DuckDB and Arrow below mostly do not: side by side
+                excel_job = _Background(write_excel, build.store.work, primary, written["cells"][0],
+                                        written["findings"][0], written["measures"][0],
+                                        publisher.reserve(exports / "corpus.xlsx"))
             try:
-                with duckdb.connect(str(database), config={"memory_limit": "1GB", "threads": 2}) as db:
-                    db.execute(f"SET temp_directory = '{_sql(build.store.work / 'duckdb')}'")
-                    for name in TABLES:
-                        path, rows = written[name]
-                        db.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet(?)", [str(path)])
-                        found = db.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
-                        if found != rows:
-                            raise IncompleteOutput(f"{folder / 'corpus.duckdb'}: expected {rows} rows in table "
-                                                   f"{name}, found {found}")
-                    db.execute("CHECKPOINT")
+                database = publisher.reserve(folder / "corpus.duckdb")
+                database.unlink()  # DuckDB creates the file itself
+                try:
+                    with duckdb.connect(str(database),
+                                        config={"memory_limit": DUCKDB_MEMORY, "threads": DUCKDB_THREADS}) as db:
+                        db.execute(f"SET temp_directory = '{_sql(build.store.work / 'duckdb')}'")
+                        for name in TABLES:
+                            path, rows = written[name]
+                            db.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet(?)", [str(path)])
+                            found = db.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+                            if found != rows:
+                                raise IncompleteOutput(f"{folder / 'corpus.duckdb'}: expected {rows} rows in table "
+                                                       f"{name}, found {found}")
+                        db.execute("CHECKPOINT")
+                finally:
+                    Path(str(database) + ".wal").unlink(missing_ok=True)
+                rids = pa.array(primary["rid"].to_numpy())
+                sources = pa.array(primary["source"].astype(str).tolist(), type=pa.string())
+                write_csv_stream(_selected(written["cells"][0], TIDY_COLUMNS, "rid", rids),
+                                 publisher.reserve(exports / "cells.csv"))
+                write_csv_stream(_selected(written["findings"][0], None, "source", sources),
+                                 publisher.reserve(exports / "findings.csv"))
+                write_csv_stream(_selected(written["measures"][0], None, "source", sources),
+                                 publisher.reserve(exports / "measures.csv"))
             finally:
-                Path(str(database) + ".wal").unlink(missing_ok=True)
-            rids = pa.array(primary["rid"].to_numpy())
-            sources = pa.array(primary["source"].astype(str).tolist(), type=pa.string())
-            write_csv_stream(_selected(written["cells"][0], TIDY_COLUMNS, "rid", rids),
-                             publisher.reserve(exports / "cells.csv"))
-            write_csv_stream(_selected(written["findings"][0], None, "source", sources),
-                             publisher.reserve(exports / "findings.csv"))
-            write_csv_stream(_selected(written["measures"][0], None, "source", sources),
-                             publisher.reserve(exports / "measures.csv"))
-            if excel:
-                write_excel(con, primary, written["cells"][0], written["findings"][0], written["measures"][0],
-                            publisher.reserve(exports / "corpus.xlsx"))
+                if excel_job is not None:
+                    excel_job.result()  # waited for also when the rest failed: nothing writes after
     finally:
         con.close()
     build.cells = None
+
+
+class _Background:
+    """``function(connection, *args)`` in a thread with a DuckDB connection of its own."""
+
+    def __init__(self, function, work: Path, *args):
+        import threading
+
+        self.error: BaseException | None = None
+
+        def target():
+            con = connect(work)
+            try:
+                function(con, *args)
+            except BaseException as exc:  # handed to the caller by result()
+                self.error = exc
+            finally:
+                con.close()
+
+        self.thread = threading.Thread(target=target, name="corpus.xlsx", daemon=True)
+        self.thread.start()
+
+    def result(self) -> None:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 def _move(source: Path, target: Path) -> None:

@@ -43,7 +43,7 @@ import pyarrow.parquet as pq
 
 PART_TABLES = ("reports", "cells", "findings", "measures", "prints", "files")  # files last: the commit
 LID_BITS = 20  # a chunk holds fewer than 2**20 files
-DUCKDB_MEMORY = os.environ.get("GOVDISCLOSURE_DUCKDB_MEMORY", "1GB")  # DuckDB spills beyond this
+DUCKDB_MEMORY = os.environ.get("GOVDISCLOSURE_DUCKDB_MEMORY", "256MB")  # DuckDB spills to disk beyond this
 DUCKDB_THREADS = 2
 _CHUNK_NAME = re.compile(r"^(\d{13})\.parquet$")
 
