@@ -93,7 +93,7 @@ class CorpusBuild:
     code: str = ""
     full: bool = True  # the cross rules ran on the whole corpus (no earlier run reused)
     read: int = 0  # files read by this run (the others were unchanged since an earlier run)
-    timings: dict = field(default_factory=dict)  # seconds per step
+    timings: dict = field(default_factory=dict)  # seconds per step; cross_families, cross_years: counts
     _keep: object = None  # a temporary store folder, removed with this object
 
     # ----------------------------------------------------------------- the tables, whole
@@ -407,6 +407,9 @@ def _cross(build: CorpusBuild, runner=None) -> None:
     build.full = touched_families is None
     tasks = cross_tasks(keys, build.cells, build.prints, build.store.work, touched_families=touched_families,
                         touched_years=touched_years)
+    # how much was checked again: the families (agencies and the bodies they sum) and the years
+    build.timings["cross_families"] = sum(int(t["keys"]["family"].nunique()) for t in tasks if t["kind"] == "family")
+    build.timings["cross_years"] = sum(1 for t in tasks if t["kind"] == "year")
     path = build.store.work / "cross.parquet"
     with pq.ParquetWriter(path, CROSS_SCHEMA, compression="zstd") as writer:
         if runner is not None and getattr(runner, "cross_here", lambda: True)() is False:

@@ -220,7 +220,9 @@ def cmd_batch(args: argparse.Namespace, *, exports: bool = True) -> int:
     if getattr(args, "timings", False):
         times = dict(result.timings)
         read = times.pop("files_read", None)
+        families, years = times.pop("cross_families", None), times.pop("cross_years", None)
         _err("timings: " + ("" if read is None else f"{read} file(s) read; ")
+             + ("" if families is None else f"cross rules run again for {families} families and {years} years; ")
              + ", ".join(f"{k} {v:.1f} s" for k, v in times.items()))
     return result.exit_code
 
