@@ -152,7 +152,7 @@ def test_a_dask_cluster_gives_the_outputs_of_a_local_run(tmp_path, monkeypatch):
 
     monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
     folder = tmp_path / "in"
-    corpus_files(folder)
+    files = corpus_files(folder)
     local, remote = tmp_path / "local", tmp_path / "cluster"
     batch.run([folder], local, workers=2, render=False, progress=False)
     with dask.config.set({"distributed.worker.daemon": False}):
@@ -162,8 +162,31 @@ def test_a_dask_cluster_gives_the_outputs_of_a_local_run(tmp_path, monkeypatch):
         with Client(cluster) as client:
             batch.run([folder], remote, scheduler=cluster.scheduler_address, render=False, progress=False)
             prefixes = client.run_on_scheduler(lambda dask_scheduler: sorted(dask_scheduler.task_prefixes))
+            # workers that do not see the output folder: they return their parts, the batch writes them
+            unshared = batch.DaskRunner(cluster.scheduler_address, shared=False)
+            try:
+                returned = build_tables(files, unshared, tmp_path / "store-unshared")
+            finally:
+                unshared.close()
     finally:
         cluster.close()
     # the files were read and the cross rules run on the cluster's workers
     assert any("digest" in p for p in prefixes) and any("run_task" in p for p in prefixes), prefixes
     assert_same_outputs(local, remote)
+    here = batch.LocalRunner(2)
+    try:
+        expected = build_tables(files, here, tmp_path / "store-local")
+    finally:
+        here.close()
+    for name, frame in expected.items():
+        assert len(frame), name
+        pd.testing.assert_frame_equal(returned[name], frame, obj=name)
+
+
+def build_tables(files: list[Path], runner, store: Path) -> dict[str, pd.DataFrame]:
+    """The corpus stage's tables (without the seconds a file took)."""
+    build = build_corpus(files, runner, store=store, progress=False)
+    assert build.errors == [] and not build.output_error
+    tables = {name: build[name] for name in ("cells", "findings", "measures")}
+    tables["reports"] = build.reports.drop(columns=["seconds"]).reset_index(drop=True)
+    return tables
