@@ -432,13 +432,6 @@ def _cross(build: CorpusBuild, runner=None) -> None:
         build.cross_reused = _reused_sql(previous_cross)
 
 
-def _frame(con, sql: str) -> pd.DataFrame:
-    """A query's result as a frame through Arrow (text stays in Arrow buffers: several times
-    faster than DuckDB's own conversion, which makes a Python string of every value)."""
-    table = pa.Table.from_batches(list(batches(con, sql)))
-    return table.to_pandas()
-
-
 def _cross_table(frame: pd.DataFrame) -> pa.Table:
     frame = frame[CROSS_COLUMNS].copy()
     for f in CROSS_SCHEMA:

@@ -246,6 +246,8 @@ def digest_job(job: dict) -> dict:
 
 
 def release_memory() -> None:
+    """Collect garbage and hand the heap's free pages back to the system (glibc's
+    ``malloc_trim``; nothing elsewhere), so that a worker between tasks holds only what it uses."""
     import ctypes
     import gc
 
