@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -37,8 +38,9 @@ GOALS = {10_000: 30.0, 30_000: 120.0}
 MEMORY_GOAL = 2 * 2 ** 30
 
 
-def tree_rss(root: int) -> int:
-    """Resident memory (bytes) of a process and all its descendants (Linux /proc)."""
+def tree_rss(root: int) -> tuple[int, int]:
+    """Resident memory (bytes) of a process and all its descendants (Linux /proc): (the whole
+    tree, the root process alone)."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     page = os.sysconf("SC_PAGE_SIZE")
@@ -58,7 +60,7 @@ def tree_rss(root: int) -> int:
         pid = stack.pop()
         total += rss.get(pid, 0)
         stack += children.get(pid, [])
-    return total
+    return total, rss.get(root, 0)
 
 
 def reading_floor(sample: list[Path]) -> float:
@@ -71,19 +73,28 @@ def reading_floor(sample: list[Path]) -> float:
     return (time.process_time() - started) / len(sample)
 
 
-def run_batch(inputs: Path, out: Path, workers: int) -> tuple[float, int, str, int]:
-    """(seconds, peak bytes of the process tree, the batch's last lines, exit status)."""
+def run_batch(inputs: Path, out: Path, workers: int) -> tuple[float, int, str, int, str]:
+    """(seconds, peak bytes of the process tree, the batch's last lines, exit status, where
+    the peak was: when, and how much of it the batch process itself held)."""
     started = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     process = subprocess.Popen([str(BIN / "govdisclosure"), "batch", str(inputs), "-o", str(out), "--no-render",
                                 "--workers", str(workers), "-q", "--timings"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = 0
+    peak, own, when, own_peak = 0, 0, 0.0, 0
     while process.poll() is None:
-        peak = max(peak, tree_rss(process.pid))
+        total, parent = tree_rss(process.pid)
+        own_peak = max(own_peak, parent)
+        if total > peak:
+            peak, own, when = total, parent, time.perf_counter() - started
         time.sleep(0.1)
     elapsed = time.perf_counter() - started
     _, err = process.communicate()
-    return elapsed, peak, err.strip(), process.returncode
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    where = (f"CPU time of the process tree {cpu:.1f} s; peak at {when:.0f} s, the batch process {own / 2 ** 20:.0f} MB of it, its workers the rest; "
+             f"the batch process's own peak {own_peak / 2 ** 20:.0f} MB")
+    return elapsed, peak, err.strip(), process.returncode, where
 
 
 def load() -> str:
@@ -114,7 +125,7 @@ def main(argv=None) -> int:
             for path in sorted(files)[:size]:
                 os.link(path, inputs / path.name)
             out = work / f"out-{size}"
-            seconds, peak, err, code = run_batch(inputs, out, args.workers)
+            seconds, peak, err, code, where = run_batch(inputs, out, args.workers)
             status = status or (code not in (0, 1))
             lines = err.splitlines()
             floor = size * per_report / args.workers
@@ -124,7 +135,7 @@ def main(argv=None) -> int:
                   + f"; reading alone would take {floor:.1f} s → batch/reading {seconds / floor:.2f}×; "
                   f"peak memory {peak / 2 ** 30:.2f} GB (goal under 2 GB: "
                   f"{'met' if peak < MEMORY_GOAL else 'NOT met'})")
-            for line in lines[-2:]:
+            for line in [*lines[-2:], where]:
                 print("         ", line)
             measured.append((size, peak))
             if not args.keep:
