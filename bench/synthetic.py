@@ -56,6 +56,8 @@ def write_synthetic_files(folder: Path, count: int, seed: int = 7) -> list[Path]
     rng = random.Random(seed)
     sources = sorted(p for p in (ROOT / "data" / "corpus").glob("*/source.*") if p.suffix in (".txt", ".html", ".md"))
     folder.mkdir(parents=True, exist_ok=True)
+    texts = {source: source.read_text(encoding="utf-8") for source in sources}
+    agencies = {source: gd.load_report(source).agency for source in sources}  # each source read once
     written: list[Path] = []
     number = 0
     while len(written) < count:
@@ -63,10 +65,9 @@ def write_synthetic_files(folder: Path, count: int, seed: int = 7) -> list[Path]
         for source in sources:
             if len(written) == count:
                 break
-            text = source.read_text(encoding="utf-8")
-            report = gd.load_report(source)
-            if report.agency:
-                text = text.replace(report.agency, f"{report.agency}{number}号", 3)
+            text, agency = texts[source], agencies[source]
+            if agency:
+                text = text.replace(agency, f"{agency}{number}号", 3)
             path = folder / f"{number:05d}_{source.parent.name}{source.suffix}"
             path.write_text(text, encoding="utf-8")
             written.append(path)

@@ -193,11 +193,11 @@ def encrypted_pdf(text: str, user_password: bytes = b"", owner_password: bytes =
 
 # --------------------------------------------------------------------------- a file that kills its reader
 
-def digest_or_die(paths: list[str]) -> dict:
-    """:func:`govdisclosure.digest.digest_files`, except that a file named ``kill-me*`` kills the
+def digest_or_die(job: dict) -> dict:
+    """:func:`govdisclosure.digest.digest_job`, except that a file named ``kill-me*`` kills the
     worker process reading it (as a crash in C or the out-of-memory killer would), every time."""
-    from govdisclosure.digest import digest_files
+    from govdisclosure.digest import digest_job
 
-    if any(Path(p).name.startswith("kill-me") for p in paths):
+    if any(Path(p).name.startswith("kill-me") for p in job["paths"]):
         os._exit(9)
-    return digest_files(paths)
+    return digest_job(job)

@@ -135,10 +135,10 @@ class _KillingRunner(batch.LocalRunner):
     """Reading a file named kill-me*.txt kills the worker, every time (a file that crashes the
     parser from C, or needs more memory than the machine has)."""
 
-    def submit_digest(self, paths):
+    def submit_digest(self, job):
         from hostile import digest_or_die
 
-        return self.parse_pool().submit(digest_or_die, paths)
+        return self.parse_pool().submit(digest_or_die, job)
 
 
 def test_a_file_that_kills_its_reader_fails_alone_after_one_retry(tmp_path):

@@ -30,9 +30,9 @@ class InlineRunner:
     workers = 1
     deadlines = False
 
-    def submit_digest(self, paths):
+    def submit_digest(self, job):
         future = Future()
-        future.set_result(digest.digest_files(paths))
+        future.set_result(digest.digest_job(job))
         return future
 
     def reset_parse(self):

@@ -29,6 +29,7 @@ are removed when the next run starts.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -51,20 +52,19 @@ from typing import Callable, Iterator, Sequence
 import pandas as pd
 
 from . import __version__
-from .checks import FINDING_COLUMNS, check_corpus
-from .checks.frame import corpus_from_frames, with_body_keys
-from .measures import MEASURE_ROW_COLUMNS
-from .checks.versions import primaries, version_keys
+from .checks import FINDING_COLUMNS
 from .errors import GovDisclosureError
-from .export import IncompleteOutput, Publisher, publishing, write_excel_sheets, write_table, write_text
+from .export import write_table, write_text
 from .limits import FILE_SECONDS, RENDER_SECONDS, die_with_parent
 from .index import write_index
-from .model import TIDY_COLUMNS
-from .names import safe_stem, year_text
+from .names import safe_stem
 from .readers import display_path, scan
 from .render import COMPARE_NOTEBOOK, REPORT_NOTEBOOK, notebook_path
 from .digest import NO_AGENCY_NOTE
 from .template import PRE_2019
+
+from .build import CorpusBuild, build_corpus  # noqa: E402  (build.py imports this module lazily)
+from .publish import EXCEL_LAYOUT_LIMIT, remove_corpus, write_corpus  # noqa: E402
 
 PRELOAD = ["govdisclosure.worker"]
 CHUNK = 25
@@ -142,11 +142,28 @@ class LocalRunner:
                                                initializer=_init_render_worker)
         return self._render
 
-    def submit_digest(self, paths: list[str]) -> Future:
-        from .digest import digest_files
+    def submit_digest(self, job: dict) -> Future:
+        """Read a chunk of files (``job``: paths, chunk, folder, code; see
+        :func:`.digest.digest_chunk`) in a reading worker."""
+        from .digest import digest_job
 
         with _interrupt_held():
-            return self.parse_pool().submit(digest_files, paths)
+            return self.parse_pool().submit(digest_job, job)
+
+    def store_folder(self, folder: Path) -> str:
+        """Where the workers write their parts: the store itself (they share this machine)."""
+        return str(folder)
+
+    def cross_here(self) -> bool:
+        """Whether the cross rules' tasks must run in the batch's own process (no: the reading
+        workers run them, on every core)."""
+        return False
+
+    def submit_cross(self, task: dict) -> Future:
+        from .cross import run_task
+
+        with _interrupt_held():
+            return self.parse_pool().submit(run_task, task)
 
     def submit_render(self, job: dict) -> Future:
         with _interrupt_held():
@@ -224,10 +241,18 @@ def _render_in_worker(job: dict) -> dict:
     return render_job(job)
 
 
-def _digest_on_dask_worker(paths: list[str]) -> dict:
-    from .digest import digest_files
+def _digest_on_dask_worker(job: dict) -> dict:
+    from .digest import digest_job
 
-    return digest_files(paths)
+    return digest_job(job)
+
+
+def _sees(path: str, token: str) -> bool:
+    """On a Dask worker: whether it sees the file ``path`` holding ``token`` (a shared folder)."""
+    try:
+        return Path(path).read_text(encoding="utf-8") == token
+    except OSError:
+        return False
 
 
 class DaskRunner:
@@ -236,13 +261,40 @@ class DaskRunner:
     deadlines = False
     workers = 8
 
-    def __init__(self, address: str):
+    def __init__(self, address: str, *, shared: bool | None = None):
         from distributed import Client
 
         self.client = Client(address)
+        self.shared = shared  # None: find out whether the workers see the output folder
 
-    def submit_digest(self, paths: list[str]) -> Future:
-        return self.client.submit(_digest_on_dask_worker, paths, pure=False)
+    def submit_digest(self, job: dict) -> Future:
+        return self.client.submit(_digest_on_dask_worker, job, pure=False)
+
+    def store_folder(self, folder: Path) -> str | None:
+        """The store folder when every worker sees it (a shared file system: they write their
+        parts there), else None (they return their parts, and the batch writes them)."""
+        if self.shared is None:
+            import secrets
+
+            token = secrets.token_hex(16)
+            probe = Path(folder) / f".probe-{token}"
+            probe.write_text(token, encoding="utf-8")
+            try:
+                seen = self.client.run(_sees, str(probe.resolve()), token)
+                self.shared = bool(seen) and all(seen.values())
+            finally:
+                probe.unlink(missing_ok=True)
+        return str(Path(folder).resolve()) if self.shared else None
+
+    def cross_here(self) -> bool:
+        """The cross rules' tasks read the run's working files: on the cluster when its workers
+        share the output folder, else in the batch's own process."""
+        return not self.shared
+
+    def submit_cross(self, task: dict) -> Future:
+        from .cross import run_task
+
+        return self.client.submit(run_task, task, pure=False)
 
     def submit_render(self, job: dict) -> Future:
         return self.client.submit(_render_on_dask_worker, job, pure=False)
@@ -348,237 +400,7 @@ def schedule(items: list, submit: Callable[[object], Future], *, limit: int, sec
 
 # --------------------------------------------------------------------------- the corpus
 
-def build_corpus(files: Sequence[Path], runner, *, progress: bool = True) -> dict:
-    """Read, class and check every file (in chunks, in parallel); group the versions of each
-    agency-year; run the cross-year rules.  Returns the corpus tables and ``files``: one row
-    per file with its class."""
-    chunks = [[str(p) for p in files[i:i + CHUNK]] for i in range(0, len(files), CHUNK)]
-    parts: list[dict] = []
-    lost: list[dict] = []
-    with _progress(len(files), "读取与检查", progress) as bar:
-        for chunk, part in schedule(chunks, runner.submit_digest, limit=runner.workers,
-                                    seconds=lambda c: len(c) * FILE_SECONDS + 60, restart=runner.reset_parse,
-                                    split=lambda c: [[p] for p in c], deadlines=runner.deadlines):
-            if isinstance(part, Lost):
-                lost += [dict(file=p, status="failed", error=f"{p}: {part.reason}", seconds=0.0) for p in chunk]
-            else:
-                parts.append(part)
-            bar.update(len(chunk))
-            failed = sum(f["status"] in BAD for p in parts for f in p["files"]) + len(lost)
-            bar.set_postfix_str(f"无法读取或失败 {failed}")
-    corpus = merge_parts(parts, lost)
-    order = {str(p): i for i, p in enumerate(files)}
-    corpus["files"].sort(key=lambda f: order.get(f["file"], len(order)))  # as found, not as finished
-    return corpus
-
-
-def merge_parts(parts: list[dict], extra_files: list[dict] = ()) -> dict:
-    """Join the workers' tables, renumber the reports, choose each agency-year's primary, run
-    the cross-year rules and X-VERSION, and class every file."""
-    from .digest import CROSS_YEAR_RULES
-
-    reports, cells, findings, measures, sections = [], [], [], [], []
-    files: list[dict] = [dict(f) for part in parts for f in part["files"]] + [dict(f) for f in extra_files]
-    offset = 0
-    for part in parts:
-        table = part["reports"].copy()
-        n = len(table)
-        table["rid"] = range(offset, offset + n)
-        reports.append(table)
-        c = part["cells"].copy()
-        c["rid"] = c["rid"] + offset
-        cells.append(c)
-        findings.append(part["findings"])
-        measures.append(part["measures"])
-        sections += part["sections"]
-        offset += n
-    report_frame = pd.concat([r for r in reports if len(r)], ignore_index=True) if offset else pd.DataFrame()
-    cell_frame = pd.concat(cells, ignore_index=True) if cells else pd.DataFrame(columns=["rid", *TIDY_COLUMNS])
-    within = [f for f in findings if len(f)]
-    errors: list[str] = []
-    if len(report_frame):
-        report_frame = with_body_keys(report_frame.set_index("rid", drop=False))
-        corpus = corpus_from_frames(report_frame, cell_frame, sections)
-        report_frame["primary"] = primaries(corpus)
-        corpus.reports = report_frame
-        try:
-            cross = check_corpus(corpus, rules=CROSS_YEAR_RULES)
-        except Exception as exc:  # a bug of the kit: said in the summary, the rest is kept
-            from .digest import failure
-
-            errors.append(failure("(cross-year rules)", exc, "checking across years"))
-            cross = pd.DataFrame(columns=FINDING_COLUMNS)
-        all_findings = pd.concat([*within, cross], ignore_index=True)
-        _class_versions(report_frame, files)
-    else:
-        all_findings = pd.DataFrame(columns=FINDING_COLUMNS)
-    all_findings = all_findings.reindex(columns=FINDING_COLUMNS)
-    measure_frame = (pd.concat([m for m in measures if len(m)], ignore_index=True) if any(len(m) for m in measures)
-                     else pd.DataFrame(columns=MEASURE_ROW_COLUMNS))
-    return dict(reports=report_frame, cells=cell_frame, findings=all_findings, measures=measure_frame,
-                files=files, errors=errors)
-
-
-def _class_versions(reports: pd.DataFrame, files: list[dict]) -> None:
-    """Files that are another version of an agency-year already read become ``duplicate``;
-    each primary's row says which other versions it has."""
-    keys = version_keys(reports)
-    primary_of = {k: s for k, s, p in zip(keys, reports["source"], reports["primary"]) if p}
-    others: dict[str, list[str]] = {}
-    for key, source, primary in zip(keys, reports["source"], reports["primary"]):
-        if not primary:
-            others.setdefault(primary_of[key], []).append(source)
-    reports["versions"] = [json.dumps(others.get(s, []), ensure_ascii=False) for s in reports["source"]]
-    by_file = {f["file"]: f for f in files}
-    for key, source, primary in zip(keys, reports["source"], reports["primary"]):
-        if not primary and source in by_file:
-            by_file[source]["status"] = "duplicate"
-            by_file[source]["version_of"] = primary_of[key]
-
-
-def primary_view(corpus: dict) -> dict:
-    """The corpus with one report per agency-year (its primary): what exports, measures,
-    rankings and the comparison count."""
-    reports = corpus["reports"]
-    if not len(reports):
-        return corpus
-    keep = reports[reports["primary"]]
-    sources = set(keep["source"])
-    cells = corpus["cells"]
-    findings, measures = corpus["findings"], corpus["measures"]
-    return dict(corpus, reports=keep, cells=cells[cells["rid"].isin(keep["rid"])],
-                findings=findings[findings["source"].isin(sources)],
-                measures=measures[measures["source"].isin(sources)] if len(measures) else measures)
-
-
-def write_corpus(corpus: dict, out: Path, *, excel: bool = True) -> None:
-    """Parquet and DuckDB (every report read, with ``primary``), CSV and Excel (primaries):
-    all written under temporary names, checked, and published together."""
-    import duckdb
-
-    folder = out / "corpus"
-    reports = corpus["reports"].reset_index(drop=True)
-    cells = _cells_with_identity(corpus["cells"], reports)
-    tables = {"reports": reports, "cells": cells, "findings": corpus["findings"], "measures": corpus["measures"]}
-    primary = primary_view(dict(corpus, reports=reports, cells=cells.iloc[0:0]))  # the cells are selected below
-    mine = cells["rid"].isin(primary["reports"]["rid"]).to_numpy()  # (one copy of the large table at a time)
-    exports = out / "exports"
-    with publishing() as publisher:
-        parquet = {}
-        for name, frame in tables.items():
-            write_table(frame, folder / f"{name}.parquet", publisher=publisher)
-            parquet[name] = publisher.pending[-1][0]
-        database = publisher.reserve(folder / "corpus.duckdb")
-        database.unlink()  # DuckDB creates the file itself
-        try:
-            with duckdb.connect(str(database)) as con:
-                for name, frame in tables.items():
-                    con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet(?)", [str(parquet[name])])
-                    rows = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
-                    if rows != len(frame):
-                        raise IncompleteOutput(f"{folder / 'corpus.duckdb'}: expected {len(frame)} rows in table "
-                                               f"{name}, found {rows}")
-                con.execute("CHECKPOINT")
-        finally:
-            Path(str(database) + ".wal").unlink(missing_ok=True)
-        write_table(cells.loc[mine, TIDY_COLUMNS], exports / "cells.csv", publisher=publisher)
-        write_table(primary["findings"], exports / "findings.csv", publisher=publisher)
-        write_table(primary["measures"], exports / "measures.csv", publisher=publisher)
-        if excel:
-            write_excel(primary["reports"], cells.loc[mine, ["rid", "table", "row", "column", "value"]],
-                        primary["findings"], exports / "corpus.xlsx", measures=primary["measures"],
-                        publisher=publisher)
-
-
-def _cells_with_identity(cells: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
-    if not len(cells):
-        return pd.DataFrame(columns=["rid", *TIDY_COLUMNS, "label", "how"])
-    cells = cells.merge(reports[["rid", "source", "agency", "year", "template"]], on="rid", how="left")
-    return cells[["rid", *TIDY_COLUMNS, "label", "how"]]
-
-
-def remove_corpus(out: Path) -> None:
-    """The corpus and exports of an earlier run, when this run has no report to replace them
-    (they would describe files that are no longer read)."""
-    for folder, names in (("corpus", ("reports.parquet", "cells.parquet", "findings.parquet", "measures.parquet",
-                                      "corpus.duckdb")),
-                          ("exports", ("cells.csv", "findings.csv", "measures.csv", "corpus.xlsx"))):
-        for name in names:
-            (out / folder / name).unlink(missing_ok=True)
-
-
-EXCEL_LAYOUT_LIMIT = 2_000  # agency-years; beyond, the laid-out sheets would be unusably long
-
-
-def measures_sheet(measures: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
-    """指标: one row per agency-year, one column per measure (its Chinese name; rates as
-    fractions, formatted as percentages by the reader), in the order of :data:`.measures.MEASURES`."""
-    from .measures import MEASURES
-
-    if not len(measures):
-        return pd.DataFrame(columns=["机关", "年度", "来源"])
-    wide = measures.pivot_table(index="source", columns="measure", values="value", aggfunc="first", dropna=False)
-    who = reports.set_index("source")[["agency", "year"]]
-    sheet = who.reindex(wide.index).reset_index().rename(columns={"agency": "机关", "year": "年度", "source": "来源"})
-    sheet = sheet[["机关", "年度", "来源"]]
-    for m in MEASURES:
-        if m.key in wide.columns:
-            sheet[m.label + ("（%）" if m.unit == "%" else "")] = (wide[m.key] * (100 if m.unit == "%" else 1)).to_numpy()
-    return sheet.sort_values(["机关", "年度"], na_position="last").reset_index(drop=True)
-
-
-def write_excel(reports: pd.DataFrame, cells: pd.DataFrame, findings: pd.DataFrame, path: Path, *,
-                measures: pd.DataFrame | None = None, publisher: Publisher | None = None) -> Path:
-    """Sheets: 报告; 表二, 表三, 表四 laid out as printed, one block per agency-year; 指标; 检查发现.
-    Every string is written as a string (never a formula).
-
-    Above :data:`EXCEL_LAYOUT_LIMIT` agency-years the table sheets are left out (a sheet
-    says so): the tidy cells are in the Parquet, DuckDB and CSV files.
-    """
-    from .template import T2_COLUMN_DEFS, T2_ROW, T3_COLUMNS, T3_ROW, T4_COLUMNS, T4_ROWS
-
-    labels = {"t2": ({k: r.label for k, r in T2_ROW.items()}, {k: c.heading for k, c in T2_COLUMN_DEFS.items()}),
-              "t3": ({k: r.label for k, r in T3_ROW.items()}, {c.key: c.label for c in T3_COLUMNS}),
-              "t4": ({r.key: r.label for r in T4_ROWS}, {c.key: c.label for c in T4_COLUMNS})}
-    sheets: dict[str, pd.DataFrame] = {}
-    overview = reports.drop(columns=["rid"], errors="ignore")
-    if len(reports) <= EXCEL_LAYOUT_LIMIT:
-        for table, name in (("t2", "表二"), ("t3", "表三"), ("t4", "表四")):
-            part = cells[cells["table"] == table]
-            row_labels, column_labels = labels[table]
-            wide = part.pivot_table(index=["rid", "row"], columns="column", values="value", aggfunc="first",
-                                    dropna=False, observed=True)
-            wide = wide.reindex(columns=[c for c in column_labels if c in wide.columns])
-            order = {k: i for i, k in enumerate(row_labels)}
-            wide = wide.reset_index()
-            wide = wide[wide["row"].isin(order)]
-            wide = wide.assign(_order=wide["row"].map(order)).sort_values(["rid", "_order"])
-            who = reports.set_index("rid")[["agency", "year", "source"]]
-            block = who.loc[wide["rid"]].reset_index(drop=True).rename(columns={"agency": "机关", "year": "年度",
-                                                                                "source": "来源"})
-            block["行"] = wide["row"].map(row_labels).to_numpy()
-            for column in wide.columns.drop(["rid", "row", "_order"]):
-                block[column_labels[column]] = wide[column].to_numpy()
-            sheets[name] = block
-    else:
-        sheets["说明"] = pd.DataFrame({"说明": [
-            f"共 {len(reports)} 个机关年度，超过 {EXCEL_LAYOUT_LIMIT} 个时不按表格排版、不逐条列出检查发现；"
-            "各单元格见 corpus/cells.parquet、corpus/corpus.duckdb 或 exports/cells.csv，"
-            "检查发现见 exports/findings.csv；本文件的“检查发现”为各机关年度未通过项数。"]})
-        fails = findings[findings["status"] == "fail"]
-        findings = fails.pivot_table(index=["source", "agency", "year"], columns="rule", values="status",
-                                     aggfunc="count", fill_value=0).reset_index()
-    if measures is not None:
-        sheets["指标"] = measures_sheet(measures, reports)
-    ordered = {"报告": overview, **sheets, "检查发现": findings}
-    if publisher is not None:
-        write_excel_sheets(ordered, publisher.reserve(path))
-        return path
-    from .export import atomic_write
-
-    with atomic_write(path) as tmp:
-        write_excel_sheets(ordered, tmp)
-    return path
+# the corpus stage is build.py (build_corpus), its outputs publish.py (write_corpus)
 
 
 # --------------------------------------------------------------------------- rendering
@@ -785,14 +607,21 @@ def output_lock(out: Path) -> Iterator[None]:
 class BatchResult:
     out: Path
     summary: pd.DataFrame  # one row per file: see SUMMARY_COLUMNS
-    reports: pd.DataFrame
-    findings: pd.DataFrame
+    reports: pd.DataFrame  # the key table: one row per report read
     rendered: int = 0
     skipped: int = 0
     failed: int = 0  # files unreadable or failed, and a failed comparison
     interrupted: bool = False
     output_error: str = ""  # outputs that could not be written (then nothing of them is published)
     timings: dict = field(default_factory=dict)
+
+    @property
+    def findings(self) -> pd.DataFrame:
+        """Every finding, read from ``OUT/corpus/findings.parquet`` (not held by the batch)."""
+        path = self.out / "corpus" / "findings.parquet"
+        if self.output_error or not len(self.reports) or not path.exists():
+            return pd.DataFrame(columns=FINDING_COLUMNS)
+        return pd.read_parquet(path)
 
     @property
     def counts(self) -> Counter:
@@ -848,13 +677,14 @@ def run(inputs: Sequence[str | Path], out: str | Path, *, workers: int | None = 
 
 
 def _run(inputs, out: Path, *, workers, scheduler, fail_on, render, compare, excel, progress, notebook) -> BatchResult:
+    begun = time.perf_counter()
     remove_leftovers(out)
     timings: dict[str, float] = {}
     found = scan(inputs)
     files, shown = input_paths(found, out)
-    skipped = [dict(file=str(p), status="unreadable", seconds=0.0,
-                    error=f"{display_path(p)}: expected a regular report file, found {why}; not read")
-               for p, why in found.skipped]
+    skipped = pd.DataFrame([dict(file=str(p), status="unreadable", seconds=0.0,
+                                 error=f"{display_path(p)}: expected a regular report file, found {why}; not read")
+                            for p, why in found.skipped], columns=["file", "status", "seconds", "error"])
     scheduler = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
     runner = DaskRunner(scheduler) if scheduler else LocalRunner(workers or os.cpu_count() or 1)
     if render and not scheduler and files:
@@ -868,21 +698,31 @@ def _run(inputs, out: Path, *, workers, scheduler, fail_on, render, compare, exc
     output_error = ""
     results: list[dict] = []
     finished: list[dict] = []  # the results as they come: what an interrupted run still knows
-    corpus = dict(reports=pd.DataFrame(), cells=pd.DataFrame(), measures=pd.DataFrame(),
-                  findings=pd.DataFrame(columns=FINDING_COLUMNS), files=[], errors=[])
+    build: CorpusBuild | None = None
+    reports = pd.DataFrame()
     try:
         started = time.perf_counter()
-        corpus = build_corpus(files, runner, progress=progress)
-        corpus["files"] += skipped
-        reports = corpus["reports"]
         try:
-            if len(reports):
-                write_corpus(corpus, out, excel=excel)
-            else:
-                remove_corpus(out)
+            build = build_corpus(files, runner, store=out / "corpus" / "parts", progress=progress)
+        except OSError as exc:  # the store cannot be written at all (a read-only folder, a full disk)
+            output_error = f"the corpus files could not be written into {out}: {_os_reason(exc)}"
+        if build is not None:
+            build.files = pd.concat([build.files, skipped], ignore_index=True) if len(skipped) else build.files
+            reports = build.reports
+            if build.output_error:
+                output_error = f"the corpus files could not be written into {out}: {build.output_error}"
+        if build is not None:
+            timings.update(build.timings)
+        clock = time.perf_counter()
+        try:
+            if build is not None and not output_error:
+                if len(reports):
+                    write_corpus(build, out, excel=excel)
+                else:
+                    remove_corpus(out)
         except Exception as exc:  # a full disk, a read-only folder: nothing half-written is published
             output_error = f"the corpus files could not be written into {out}: {_os_reason(exc)}"
-        timings["corpus"] = time.perf_counter() - started
+        timings["publish"] = round(time.perf_counter() - clock, 3)
         if render and len(reports) and not output_error:
             started = time.perf_counter()
             jobs = plan_jobs(reports, out, fail_on, notebook_path(notebook or REPORT_NOTEBOOK))
@@ -892,7 +732,7 @@ def _run(inputs, out: Path, *, workers, scheduler, fail_on, render, compare, exc
             remove_stale(out, jobs)
             queue = ([comparison_job(out, jobs)] if compare and jobs else []) + jobs  # the longest first
             results = render_all(queue, runner, out, progress=progress, on_result=finished.append)
-            timings["render"] = time.perf_counter() - started
+            timings["render"] = round(time.perf_counter() - started, 3)
     except KeyboardInterrupt:
         interrupted = True
         results = results or finished
@@ -904,20 +744,56 @@ def _run(inputs, out: Path, *, workers, scheduler, fail_on, render, compare, exc
         remove_leftovers(out)
     else:
         runner.close()
-    summary = run_summary(corpus, results, out, shown, interrupted=interrupted)
+    clock = time.perf_counter()
+    files_table = build.files if build is not None else skipped
+    summary = run_summary(dict(files=files_table, reports=reports, errors=build.errors if build else []), results,
+                          out, shown, interrupted=interrupted)
     try:
         write_table(summary, out / "run_summary.csv")
-        write_index(out, corpus, summary, shown)
+        write_index(out, index_tables(build), summary, shown)
     except Exception as exc:
         output_error = output_error or f"the run summary could not be written into {out}: {_os_reason(exc)}"
         remove_leftovers(out)
+    if build is not None:
+        if not output_error and not interrupted and len(reports):
+            with contextlib.suppress(OSError):  # only the next run's work is at stake
+                build.remember()
+        build.close()
+        timings["files_read"] = build.read
+    timings["summary"] = round(time.perf_counter() - clock, 3)
+    timings["total"] = round(time.perf_counter() - begun, 3)
     files_only = summary[summary["file"] != "(comparison)"]
     failed = int(files_only["status"].isin(BAD).sum()) + int((summary["file"] == "(comparison)").sum()
                                                               and summary.iloc[-1]["status"] == "failed")
-    return BatchResult(out, summary, corpus["reports"], corpus["findings"],
+    return BatchResult(out, summary, reports,
                        rendered=sum(r["status"] == "ok" for r in results),
                        skipped=sum(r["status"] == "skipped" for r in results), failed=failed,
                        interrupted=interrupted, output_error=output_error, timings=timings)
+
+
+def index_tables(build: CorpusBuild | None) -> dict:
+    """What :func:`.index.write_index` reads, small whatever the corpus's size: the key table
+    (with each report's data quality), the measures it shows (primaries), and the failures per
+    report and severity."""
+    from .index import INDEX_MEASURES
+    from .store import connect
+
+    if build is None or not len(build.reports):
+        return dict(reports=pd.DataFrame(), measures=pd.DataFrame(), fail_counts=pd.DataFrame())
+    con = connect(build.store.work)
+    try:
+        from .build import register_state
+
+        register_state(con, build)
+        wanted = ", ".join(f"'{m}'" for m in INDEX_MEASURES)
+        measures = con.sql(f"SELECT source, measure, value, value_blank_as_zero, blanks FROM ({build.measures_sql()}) "
+                           f"WHERE measure IN ({wanted})"
+                           ).df()
+        counts = con.sql(f"SELECT source, severity, count(*) AS n FROM ({build.findings_sql()}) "
+                         "WHERE status = 'fail' GROUP BY source, severity").df()
+    finally:
+        con.close()
+    return dict(reports=build.reports, measures=measures, fail_counts=counts)
 
 
 def _os_reason(exc: BaseException) -> str:
@@ -930,58 +806,73 @@ def run_summary(corpus: dict, results: list[dict], out: Path, shown: dict[str, s
                 interrupted: bool = False) -> pd.DataFrame:
     """One row per file (and one for the comparison): see :data:`SUMMARY_COLUMNS`.
 
-    ``rendered`` is "new" or "unchanged" for a report whose HTML this run wrote or kept; a
-    report whose rendering failed is ``failed`` with the error, its HTML still linked.
+    ``corpus``: ``files`` (a frame, or a list of dicts: file, status, error, seconds,
+    version_of), ``reports`` (the key table) and ``errors``.  ``rendered`` is "new" or
+    "unchanged" for a report whose HTML this run wrote or kept; a report whose rendering
+    failed is ``failed`` with the error, its HTML still linked.
     """
     shown = shown or {}
+    files = corpus.get("files")
+    files = pd.DataFrame(files) if not isinstance(files, pd.DataFrame) else files
+    files = files.reindex(columns=["file", "status", "error", "seconds", "version_of"]).drop_duplicates("file")
     reports = corpus["reports"]
     by_stem = {r["stem"]: r for r in results}
-    info = {}
-    for row in (reports.itertuples() if len(reports) else []):
-        year = None if pd.isna(row.year) else int(row.year)
-        info[str(row.source)] = (row, safe_stem(row.agency, year, row.source))
-    stems = {source: stem for source, (_, stem) in info.items()}
-    rows = []
-    files = {f["file"]: f for f in corpus.get("files", [])}
-    for name, f in files.items():
-        row = dict(file=shown.get(name, display_path(name)), status=f["status"], agency=None, year=None,
-                   template="", rendered="", seconds=round(float(f.get("seconds") or 0.0), 3),
-                   error=f.get("error", ""), note="", html="")
+    names = files["file"].astype(str).tolist()
+    status = files["status"].astype(str).tolist()
+    error = files["error"].fillna("").astype(str).tolist()
+    seconds = [round(float(x or 0.0), 3) for x in files["seconds"].fillna(0.0).tolist()]
+    version_of = files["version_of"].fillna("").astype(str).tolist()
+    n = len(names)
+    agency, year, template, rendered = [None] * n, [None] * n, [""] * n, [""] * n
+    note, html = [""] * n, [""] * n
+    stems: dict[str, str] = {}
+    info: dict[str, tuple] = {}
+    if len(reports):
+        for source, who, y, tpl, nt in zip(reports["source"].astype(str), reports["agency"], reports["year"],
+                                           reports["template"], reports["note"]):
+            y = None if pd.isna(y) else int(y)
+            stems[source] = safe_stem(who, y, source)
+            info[source] = (who, y, "" if pd.isna(tpl) else tpl, "" if pd.isna(nt) else nt)
+    for i, name in enumerate(names):
         if name in info:
-            report, stem = info[name]
-            row.update(agency=report.agency, year=report.year, template=report.template or "", note=report.note)
-            if f["status"] == "duplicate":
-                primary = f.get("version_of", "")
-                row["note"] = "；".join(x for x in (report.note, f"同一机关年度的另一版本；主版本 {shown.get(primary, primary)}") if x)
+            agency[i], year[i], template[i], note[i] = info[name]
+            stem = stems[name]
+            if status[i] == "duplicate":
+                primary = version_of[i]
+                note[i] = "；".join(x for x in (note[i], f"同一机关年度的另一版本；主版本 {shown.get(primary, primary)}") if x)
                 target = out / "reports" / f"{stems.get(primary, '')}.html"
-                row["html"] = str(target.relative_to(out)) if primary in stems and target.exists() else ""
-            elif f["status"] == "report":
+                html[i] = str(target.relative_to(out)) if primary in stems and target.exists() else ""
+            elif status[i] == "report":
                 result = by_stem.get(stem)
-                html = out / "reports" / f"{stem}.html"
-                row["html"] = str(html.relative_to(out)) if html.exists() and result else ""
+                page = out / "reports" / f"{stem}.html"
+                html[i] = str(page.relative_to(out)) if result and page.exists() else ""
                 if result is None:
-                    row["status"] = "interrupted" if interrupted else "report"
+                    status[i] = "interrupted" if interrupted else "report"
                 elif result["status"] == "failed":
-                    row.update(status="failed", error=result["error"])
+                    status[i], error[i] = "failed", result["error"]
                 else:
-                    row["rendered"] = "new" if result["status"] == "ok" else "unchanged"
-                row["seconds"] = round(row["seconds"] + (result["seconds"] if result else 0.0), 3)
-        elif f["status"] not in ("not a report", "unreadable", "failed") and interrupted:
-            row["status"] = "interrupted"
-        rows.append(row)
+                    rendered[i] = "new" if result["status"] == "ok" else "unchanged"
+                seconds[i] = round(seconds[i] + (result["seconds"] if result else 0.0), 3)
+        elif status[i] not in ("not a report", "unreadable", "failed") and interrupted:
+            status[i] = "interrupted"
+    frame = pd.DataFrame(dict(file=[shown.get(x, display_path(x)) for x in names], status=status, agency=agency,
+                              year=year, template=template, rendered=rendered, seconds=seconds, error=error, note=note,
+                              html=html), columns=SUMMARY_COLUMNS)
+    extra = []
     if interrupted:
-        done = set(files)
-        rows += [dict(file=shown.get(s, display_path(s)), status="interrupted", agency=None, year=None, template="",
-                      rendered="", seconds=0.0, error="", note="", html="") for s in shown if s not in done]
-    for error in corpus.get("errors", []):
-        rows.append(dict(file="(cross-year rules)", status="failed", agency=None, year=None, template="", rendered="",
-                         seconds=0.0, error=error, note="", html=""))
+        done = set(names)
+        extra += [dict(file=shown.get(x, display_path(x)), status="interrupted", agency=None, year=None, template="",
+                       rendered="", seconds=0.0, error="", note="", html="") for x in shown if x not in done]
+    for message in corpus.get("errors", []):
+        extra.append(dict(file="(cross-year rules)", status="failed", agency=None, year=None, template="", rendered="",
+                          seconds=0.0, error=message, note="", html=""))
     if "compare" in by_stem:
         r = by_stem["compare"]
-        rows.append(dict(file="(comparison)", status="failed" if r["status"] == "failed" else "report", agency=None,
-                         year=None, template="", rendered={"ok": "new", "skipped": "unchanged"}.get(r["status"], ""),
-                         seconds=round(r["seconds"], 3), error=r["error"], note="", html="compare.html"))
-    frame = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+        extra.append(dict(file="(comparison)", status="failed" if r["status"] == "failed" else "report", agency=None,
+                          year=None, template="", rendered={"ok": "new", "skipped": "unchanged"}.get(r["status"], ""),
+                          seconds=round(r["seconds"], 3), error=r["error"], note="", html="compare.html"))
+    if extra:
+        frame = pd.concat([frame, pd.DataFrame(extra, columns=SUMMARY_COLUMNS)], ignore_index=True)
     frame["year"] = frame["year"].astype("Int64")  # 2024, not 2024.0 beside the files without a year
     return frame
 

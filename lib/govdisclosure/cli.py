@@ -221,6 +221,13 @@ def cmd_batch(args: argparse.Namespace, *, exports: bool = True) -> int:
         _err("error: no file could be read as a report")
     if result.interrupted:
         _err("interrupted: rerun the same command to resume")
+    if getattr(args, "timings", False):
+        times = dict(result.timings)
+        read = times.pop("files_read", None)
+        families, years = times.pop("cross_families", None), times.pop("cross_years", None)
+        _err("timings: " + ("" if read is None else f"{read} file(s) read; ")
+             + ("" if families is None else f"cross rules run again for {families} families and {years} years; ")
+             + ", ".join(f"{k} {v:.1f} s" for k, v in times.items()))
     return result.exit_code
 
 
@@ -293,6 +300,8 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--scheduler", metavar="ADDRESS",
                            help="a Dask scheduler (tcp://host:8786); default: $DASK_SCHEDULER_ADDRESS, else local")
             p.add_argument("--no-render", action="store_true", help="build the corpus and exports only")
+            p.add_argument("--timings", action="store_true",
+                           help="say where the time went (reading, ordering, cross rules, publishing, rendering)")
         p.set_defaults(func=func)
 
     p = sub.add_parser("compare", help="render the comparison report of a folder of reports (or a batch output)")

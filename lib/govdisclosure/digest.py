@@ -22,10 +22,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .checks import FINDING_COLUMNS, check
+from .checks import FINDING_COLUMNS, check_corpus
 from .checks.catalogue import RULES
-from .checks.frame import cells_table, report_table
-from .checks.versions import published_date
+from .checks.frame import build_corpus, cells_table, prose
+from .checks.text import is_summary, report_fingerprints
+from .checks.versions import published_date, unread_cells
 from .errors import NotAReportError, ReportReadError
 from .limits import FILE_MEMORY_BYTES, FILE_SECONDS, TimeLimitExceeded, file_limits
 from .measures import MIN_CASES, measure_rows
@@ -107,34 +108,71 @@ def notes_of(report: Report) -> str:
 
 
 def _tables(reports: list[Report], outcomes: list[Outcome]) -> dict:
-    """The chunk's tables (raises on a bug in checking or measuring any one report)."""
-    table = report_table(reports)
+    """The chunk's tables (raises on a bug in checking or measuring any one report).
+
+    Reports are numbered ``lid`` 0… in the chunk; besides the within-report findings and
+    measures, each report's row says what the rules that compare reports need of it — cells
+    not read (the primary rule), whether it has text and whether it calls itself a summary
+    (S-COPY, H-SUM) — and ``prints`` holds its sentence fingerprints (S-COPY, S-COPY-PEER),
+    so that the batch need not keep its text."""
+    corpus = build_corpus(reports)
+    table = corpus.reports.reset_index(drop=True).rename(columns={"rid": "lid"})
     table["agency"] = [fallback_agency(r.agency, r.source) for r in reports]  # never NaN in an output
     table["note"] = [notes_of(r) for r in reports]
     table["seconds"] = [o.seconds for o in outcomes]
     table["format"] = [r.format for r in reports]
     table["sha256"] = [r.sha256 for r in reports]
     table["updated"] = [o.updated for o in outcomes]  # which version of an agency-year is primary
+    table["unread"] = unread_cells(corpus) if reports else []
+    quality = [_quality(r) for r in reports]
+    for i, name in enumerate(("cells_read", "cells_recovered", "cells_ambiguous")):
+        table[name] = [q[i] for q in quality]
+    texts = [prose(r.sections) for r in reports]
+    table["has_text"] = [bool(r.sections) for r in reports]
+    table["summary_words"] = [is_summary(t.values()) for t in texts]
     shown = dict(zip(table["source"], table["agency"]))
-    findings = check(reports, rules=WITHIN_REPORT_RULES) if reports else pd.DataFrame(columns=FINDING_COLUMNS)
+    findings = check_corpus(corpus, rules=WITHIN_REPORT_RULES) if reports else pd.DataFrame(columns=FINDING_COLUMNS)
     if len(findings):
         findings["agency"] = findings["source"].map(shown)
-    rows = [row for r in reports if r.template != PRE_2019 for row in measure_rows(r)]  # no table: no measure
+        findings["lid"] = findings["source"].map({r.source: i for i, r in enumerate(reports)})
+    rows = [dict(row, lid=i) for i, r in enumerate(reports) if r.template != PRE_2019
+            for row in measure_rows(r)]  # no table: no measure
     measures = pd.DataFrame(rows)
     if rows:
         measures["agency"] = measures["source"].map(shown)
         measures["rankable"] = measures["cases"].fillna(0) >= MIN_CASES
-    return dict(reports=table, cells=cells_table(reports), findings=findings, measures=measures,
-                sections=[r.sections for r in reports])
+    cells = cells_table(reports).rename(columns={"rid": "lid"})
+    prints = [(i, part, h, n) for i, t in enumerate(texts)
+              for part, found in enumerate(report_fingerprints(t)) for h, n in found.items()]
+    return dict(reports=table, cells=cells, findings=findings, measures=measures,
+                prints=pd.DataFrame(prints, columns=["lid", "part", "hash", "n"]))
+
+
+def _quality(report: Report) -> tuple[int | None, int | None, int | None]:
+    """Cells read as printed, recovered (a number the parser had to mend, ``how`` says how),
+    and ambiguous: the data quality the index shows (None for a report without cells)."""
+    if not report.cell_list:
+        return None, None, None
+    read = recovered = ambiguous = 0
+    for c in report.cell_list:
+        if c.state == "number":
+            if c.how:
+                recovered += 1
+            else:
+                read += 1
+        elif c.state == "ambiguous":
+            ambiguous += 1
+    return read, recovered, ambiguous
 
 
 def digest_files(paths: list[str]) -> dict:
     """Read, class and check (within-report rules) a chunk of files.
 
-    Returns the reports' rows (class ``report`` and ``pre-2019``), their tidy cells, findings,
-    measures and sections, and ``files``: one row per path with its class, error and seconds.
-    Cross-year rules run later, on the whole corpus.  A report on which checking or measuring
-    breaks is class ``failed`` and left out of the tables; the others stay.
+    Returns the reports' rows (class ``report`` and ``pre-2019``, numbered ``lid``), their
+    tidy cells, findings, measures and sentence fingerprints (``prints``), and ``files``: one
+    row per path with its class, error, seconds and content hash.  Cross-year rules run
+    later, on the whole corpus.  A report on which checking or measuring breaks is class
+    ``failed`` and left out of the tables; the others stay.
     """
     outcomes = [read_one(path) for path in paths]
     read = [o for o in outcomes if o.report is not None]
@@ -151,5 +189,70 @@ def digest_files(paths: list[str]) -> dict:
                 outcome.report = None
         read = kept
         tables = _tables([o.report for o in read], read)
-    tables["files"] = [dict(file=o.file, status=o.status, error=o.error, seconds=o.seconds) for o in outcomes]
+    lids = {id(o): i for i, o in enumerate(read)}
+    tables["files"] = [dict(file=o.file, status=o.status, error=o.error, seconds=o.seconds, sha256=content_hash(o.file),
+                            lid=lids.get(id(o))) for o in outcomes]
     return tables
+
+
+def content_hash(path) -> str:
+    """SHA-256 of a file's bytes ("" when it cannot be read): how a later run knows the file
+    is unchanged."""
+    import hashlib
+
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return ""
+
+
+def digest_chunk(paths: list[str], chunk: int, folder: str | None, code: str) -> dict:
+    """A worker's whole task in the batch: read a chunk of files (:func:`digest_files`) and
+    write its parts into the store at ``folder`` (:mod:`.store`), or, with ``folder`` None,
+    return them as Parquet bytes for the caller to write.
+
+    Returns ``files`` (one dict per path: class, error, seconds, sha256, ``uid`` of its report
+    or None), ``chunk``, and either ``parts`` (bytes) or ``error`` when the parts could not be
+    written (a full disk).  Never raises for a file's or a disk's trouble.
+    """
+    from .store import StoreError, part_tables, parts_to_bytes, uid_of, write_parts
+
+    tables = digest_files(paths)
+    files = []
+    for f in tables["files"]:
+        lid = f.pop("lid")
+        files.append(dict(f, uid=None if lid is None else uid_of(chunk, lid), code=code))
+    tables["files"] = pd.DataFrame(files, columns=["file", "status", "error", "seconds", "sha256", "uid", "code"])
+    parts = part_tables(tables, chunk)
+    result = dict(files=files, chunk=chunk)
+    if folder is None:
+        result["parts"] = parts_to_bytes(parts)
+        return result
+    try:
+        write_parts(folder, chunk, parts)
+    except StoreError as exc:
+        result["error"] = f"{exc.strerror} ({exc.filename})" if exc.filename else str(exc.strerror)
+    return result
+
+
+def digest_job(job: dict) -> dict:
+    """:func:`digest_chunk` of a job dict (paths, chunk, folder, code): what the batch submits.
+    Afterwards the worker gives the memory it freed back to the system (glibc keeps it
+    otherwise), so that an idle worker holds little."""
+    result = digest_chunk(job["paths"], job["chunk"], job["folder"], job["code"])
+    release_memory()
+    return result
+
+
+def release_memory() -> None:
+    """Collect garbage and hand the heap's free pages back to the system (glibc's
+    ``malloc_trim``; nothing elsewhere), so that a worker between tasks holds only what it uses."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass

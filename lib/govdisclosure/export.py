@@ -16,6 +16,7 @@ injection — except plain numbers such as ``-5`` and a lone ``-``, which no spr
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +31,7 @@ FORMATS = {".csv": "CSV", ".parquet": "Parquet", ".json": "JSON", ".xlsx": "Exce
 EXCEL_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # OWASP, "CSV Injection"
 _PLAIN_NUMBER = r"[+-]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?%?|[+-]"
+_PLAIN = re.compile(_PLAIN_NUMBER)
 
 
 class UnsupportedFormat(ValueError):
@@ -186,6 +188,107 @@ def csv_text(frame: pd.DataFrame) -> str:
     buffer = io.BytesIO()
     pacsv.write_csv(table, buffer, pacsv.WriteOptions(quoting_style="needed"))
     return buffer.getvalue().decode("utf-8")
+
+
+def defuse_arrow(table):
+    """:func:`defuse_formulas` for an Arrow table or record batch (text columns, also
+    dictionary-encoded ones): the same cells get the same leading ``'``.  Arrow finds the few
+    cells that start like a formula; Python's ``re`` decides them, as in the frame version."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns = []
+    changed = False
+    for name, column in zip(table.schema.names, table.columns):
+        kind = column.type
+        if pa.types.is_dictionary(kind) and (pa.types.is_string(kind.value_type) or
+                                             pa.types.is_large_string(kind.value_type)):
+            text = column.cast(kind.value_type)
+        elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            text = column
+        else:
+            columns.append(column)
+            continue
+        starts = None
+        for prefix in FORMULA_START:
+            hit = pc.starts_with(text, prefix)
+            starts = hit if starts is None else pc.or_(starts, hit)
+        if not pc.any(starts).as_py():
+            columns.append(column)
+            continue
+        values = text.to_pylist()
+        for i in pc.indices_nonzero(pc.fill_null(starts, False)).to_pylist():
+            if not _PLAIN.fullmatch(values[i]):
+                values[i] = "'" + values[i]
+        columns.append(pa.array(values, type=text.type))
+        changed = True
+    if not changed:
+        return table
+    maker = pa.RecordBatch if isinstance(table, pa.RecordBatch) else pa.Table
+    return maker.from_arrays(columns, names=table.schema.names)
+
+
+def write_csv_stream(batches, path: Path) -> int:
+    """CSV as :func:`write_csv` writes it (UTF-8 with a byte-order mark, formulas defused,
+    quoted where needed), from Arrow record batches of one schema, streamed; returns the rows."""
+    from pyarrow import csv as pacsv
+
+    rows = 0
+    writer = None
+    with open(path, "wb") as handle:
+        handle.write("\ufeff".encode("utf-8"))
+        try:
+            for batch in batches:
+                batch = defuse_arrow(batch)
+                if writer is None:
+                    writer = pacsv.CSVWriter(handle, batch.schema, write_options=pacsv.WriteOptions(quoting_style="needed"))
+                writer.write(batch)
+                rows += batch.num_rows
+        finally:
+            if writer is not None:
+                writer.close()
+    return rows
+
+
+def write_excel_stream(sheets: dict, path: Path) -> None:
+    """An Excel workbook, each sheet (name → an iterable of frames with the same columns)
+    written row by row as the frames come (xlsxwriter's constant-memory mode: a sheet of a
+    million rows needs no more memory than one frame).  A header row of the column names; empty
+    and missing values are empty cells; every string is a string (:data:`EXCEL_OPTIONS`)."""
+    import math
+
+    import numpy as np
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path), {**EXCEL_OPTIONS, "constant_memory": True})
+    bold = book.add_format({"bold": True})
+    try:
+        for name, frames in sheets.items():
+            sheet = book.add_worksheet(name)
+            row = 0
+            for frame in frames:
+                if row == 0:
+                    for j, column in enumerate(frame.columns):
+                        sheet.write_string(0, j, str(column), bold)
+                    row = 1
+                for values in frame.itertuples(index=False, name=None):
+                    for j, value in enumerate(values):
+                        if value is None or value is pd.NA or value is pd.NaT:
+                            continue
+                        if isinstance(value, (bool, np.bool_)):
+                            sheet.write_boolean(row, j, bool(value))
+                        elif isinstance(value, (int, float, np.integer, np.floating)):
+                            if not math.isfinite(float(value)):
+                                continue
+                            sheet.write_number(row, j, float(value))
+                        elif isinstance(value, str):
+                            if value:
+                                sheet.write_string(row, j, value)
+                        else:
+                            sheet.write_string(row, j, str(value))
+                    row += 1
+    finally:
+        book.close()
 
 
 def write_excel_sheets(sheets: dict[str, pd.DataFrame], path: Path) -> None:

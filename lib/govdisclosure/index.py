@@ -30,6 +30,9 @@ from .export import write_text
 from .names import year_text
 
 INLINE_LIMIT = 2_000  # rows of a table written into the page itself
+# the measures the overview shows (the batch hands over only these)
+INDEX_MEASURES = ("new_received", "total_processed", "open_rate", "review_correction_rate", "review_total",
+                  "litigation_total")
 PAGE_ROWS = 200  # rows the script shows at a time for a table read from the data file
 SEVERITIES = ("error", "warning", "info")
 STATUS_WORD = {"ok": "已生成", "skipped": "未变化（沿用）", "failed": "失败", "unreadable": "无法读取",
@@ -118,6 +121,20 @@ def reason(status: str, error: str) -> str:
                 REASON_OF_STATUS.get(status, "出错"))
 
 
+def failure_counts(corpus: dict) -> pd.DataFrame:
+    """Failures per report (index: source) and severity (columns), from the corpus's
+    ``fail_counts`` (source, severity, n: what the batch hands over) or its ``findings``."""
+    given = corpus.get("fail_counts")
+    if given is not None:
+        if not len(given):
+            return pd.DataFrame()
+        return given.pivot_table(index="source", columns="severity", values="n", aggfunc="sum", fill_value=0)
+    findings = corpus.get("findings")
+    fails = findings[findings["status"] == "fail"] if findings is not None and len(findings) else None
+    return fails.groupby(["source", "severity"]).size().unstack(fill_value=0) if fails is not None and len(fails) \
+        else pd.DataFrame()
+
+
 def overview_rows(out: Path, corpus: dict, summary: pd.DataFrame) -> list[dict]:
     """One dict per agency-year: the values of :data:`OVERVIEW_COLUMNS` as cells."""
     reports = corpus.get("reports")
@@ -135,22 +152,28 @@ def overview_rows(out: Path, corpus: dict, summary: pd.DataFrame) -> list[dict]:
                          & measures["value_blank_as_zero"].notna()]
         if len(shown):
             zero = shown.pivot_table(index="source", columns="measure", values="value_blank_as_zero", aggfunc="first")
-    findings = corpus.get("findings")
-    fails = findings[findings["status"] == "fail"] if findings is not None and len(findings) else None
-    counts = fails.groupby(["source", "severity"]).size().unstack(fill_value=0) if fails is not None and len(fails) \
-        else pd.DataFrame()
-    cells = corpus.get("cells")
+    counts = failure_counts(corpus)
     quality = pd.DataFrame()
-    if cells is not None and len(cells) and "rid" in cells.columns:
+    cells = corpus.get("cells")
+    if {"cells_read", "cells_recovered", "cells_ambiguous"} <= set(reports.columns):
+        # counted where each report was read (the batch): no table of every cell needed
+        quality = pd.DataFrame({"read": reports["cells_read"].to_numpy(),
+                                "recovered": reports["cells_recovered"].to_numpy(),
+                                "ambiguous": reports["cells_ambiguous"].to_numpy()}, index=reports["rid"].to_numpy())
+        quality = quality[quality.notna().all(axis=1)]  # a report without cells has no quality to show
+    elif cells is not None and len(cells) and "rid" in cells.columns:
         number = cells["state"].astype(str) == "number"
         recovered = number & (cells["how"].astype(str).str.len() > 0) if "how" in cells.columns else number & False
         quality = pd.DataFrame({"rid": cells["rid"], "read": number & ~recovered, "recovered": recovered,
                                 "ambiguous": cells["state"].astype(str) == "ambiguous"}).groupby("rid").sum()
     by_source = {str(r.file): r for r in summary.itertuples()} if len(summary) else {}
+    measured = {str(s): row for s, row in zip(wide.index, wide.to_dict("records"))} if len(wide) else {}
+    severity = {str(s): row for s, row in zip(counts.index, counts.to_dict("records"))} if len(counts) else {}
+    quality_of = dict(zip(quality.index, quality.to_dict("records"))) if len(quality) else {}
     rows = []
     for r in reports.itertuples():
         source = str(r.source)
-        value = lambda m: wide.at[source, m] if source in wide.index and m in wide.columns else None  # noqa: E731
+        value = lambda m: measured.get(source, {}).get(m)  # noqa: E731
 
         def shown(m, fmt):
             text = fmt(value(m))
@@ -161,12 +184,12 @@ def overview_rows(out: Path, corpus: dict, summary: pd.DataFrame) -> list[dict]:
         status = _text(getattr(s, "status", "")) or "parsed"
         html = _text(getattr(s, "html", "")) if s is not None else ""
         review, litigation = _number(value("review_total")), _number(value("litigation_total"))
-        q = quality.loc[r.rid] if len(quality) and getattr(r, "rid", None) in quality.index else None
+        q = quality_of.get(getattr(r, "rid", None))
         reader = _text(getattr(r, "reader", "")) or _text(getattr(r, "format", ""))
         q_text = (f"读 {int(q['read'])} · 恢复 {int(q['recovered'])} · 存疑 {int(q['ambiguous'])}" if q is not None else "—") \
             + (f" · {READER_WORD.get(reader, reader)}" if reader else "")
-        sev = {s_: int(counts.at[source, s_]) if source in counts.index and s_ in counts.columns else 0
-               for s_ in SEVERITIES}
+        found = severity.get(source, {})
+        sev = {s_: int(found.get(s_, 0)) for s_ in SEVERITIES}
         year = None if pd.isna(r.year) else int(r.year)
         rows.append(dict(
             status_class=status.replace(" ", "-"),
@@ -188,10 +211,8 @@ def file_rows(corpus: dict, summary: pd.DataFrame, shown: dict[str, str] | None 
     """One dict per input file (not the comparison): who, file, status, failures, reason.
     ``shown``: the name a file is listed under when it was read under another path (a name
     that is not UTF-8 shown with escapes), source → shown."""
-    findings = corpus.get("findings")
-    fails = findings[findings["status"] == "fail"] if findings is not None and len(findings) else None
-    counts = fails.groupby(["source", "severity"]).size().unstack(fill_value=0) if fails is not None and len(fails) \
-        else pd.DataFrame()
+    counts = failure_counts(corpus)
+    severity = {str(s): row for s, row in zip(counts.index, counts.to_dict("records"))} if len(counts) else {}
     source_of = {v: k for k, v in (shown or {}).items()}
     rows = []
     order = summary.assign(_year=pd.to_numeric(summary["year"], errors="coerce"))
@@ -204,7 +225,8 @@ def file_rows(corpus: dict, summary: pd.DataFrame, shown: dict[str, str] | None 
             word = STATUS_WORD["skipped"]
         who = f"{_text(r.agency)} {year_text(r.year)}" if _text(r.agency) else "—"
         source = source_of.get(r.file, r.file)
-        sev = [int(counts.at[source, s]) if source in counts.index and s in counts.columns else 0 for s in SEVERITIES]
+        found = severity.get(source, {})
+        sev = [int(found.get(s, 0)) for s in SEVERITIES]
         error = _text(r.error)
         why = "；".join(x for x in (_text(getattr(r, "note", "")), reason(status, error)) if x)
         rows.append(dict(status_class=status.replace(" ", "-"), who=_cell(who, None, _text(r.html) or None),
@@ -234,8 +256,10 @@ def file_classes(summary: pd.DataFrame) -> list[tuple[str, int, bool]]:
 
 def write_index(out: Path, corpus: dict, summary: pd.DataFrame, shown: dict[str, str] | None = None) -> Path:
     """Write ``OUT/index.html`` (and ``OUT/index-data.js`` for tables above
-    :data:`INLINE_LIMIT` rows; removed when no longer needed).  ``corpus`` is the batch's
-    corpus dict (reports, findings, measures, cells), ``summary`` its run summary (file,
+    :data:`INLINE_LIMIT` rows; removed when no longer needed).  ``corpus`` holds the
+    reports (the batch's key table, with each report's cells read, recovered and ambiguous)
+    and measures, and either ``fail_counts`` (source, severity, n) or the findings (and, for
+    data quality without those columns, the cells); ``summary`` its run summary (file,
     agency, year, status, rendered, note, error, html); ``shown`` as for :func:`file_rows`."""
     out = Path(out)
     overview = overview_rows(out, corpus, summary)

@@ -131,13 +131,30 @@ def _zeroed(report: Report, table: str, row: str, column: str) -> Amount:
     return cell_amount(report, table, row, column)
 
 
-def measured_total(report: Report, table: str, row: str, *, blank_as_zero: bool = False) -> Amount:
+def measured_total(report: Report, table: str, row: str, *, blank_as_zero: bool = False,
+                   cache: dict | None = None) -> Amount:
     """A row's 总计 as a measure uses it: the printed 总计 when it is the sum of its printed
     columns, else the sum of the columns (said in ``note``); a blank 总计 is the columns' sum.
 
     For 三（七）总计 the outcome rows are its parts too: when they are all known and their sum
     differs from it, their sum is used.  With ``blank_as_zero`` blank and dash cells count as 0.
+    ``cache``: a dict kept while one report's measures are computed (a row's total is asked
+    for by several measures; it is the same each time).
     """
+    if cache is None:
+        return _measured_total(report, table, row, blank_as_zero, {})
+    return _measured_total(report, table, row, blank_as_zero, cache)
+
+
+def _measured_total(report: Report, table: str, row: str, blank_as_zero: bool, cache: dict) -> Amount:
+    key = (table, row, blank_as_zero)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = _compute_total(report, table, row, blank_as_zero, cache)
+    return found
+
+
+def _compute_total(report: Report, table: str, row: str, blank_as_zero: bool, cache: dict) -> Amount:
     parts_keys = T3_APPLICANT_COLUMNS if table == "t3" else T4_PARTS
     cell = report.cell(table, row, "total")
     printed = add(cell_amount(report, table, row, c) for c in parts_keys)  # the parts as printed
@@ -156,7 +173,7 @@ def measured_total(report: Report, table: str, row: str, *, blank_as_zero: bool 
         amount = row_total(report, table, row)
     if table == "t3" and row == "total_processed":
         outcome_rows = [k for k in layout_rows(report) if T3_ROW[k].group]
-        strict = add(measured_total(report, "t3", k) for k in outcome_rows)
+        strict = add(_measured_total(report, "t3", k, False, cache) for k in outcome_rows)
         if amount.value is not None and strict.value is not None and abs(strict.value - amount.value) > 1e-9:
             if _balance_holds(report, amount.value) and not _balance_holds(report, strict.value):
                 # 一 + 二 = 三（七）+ 四 holds with the printed total: the outcome rows are what is wrong
@@ -166,7 +183,7 @@ def measured_total(report: Report, table: str, row: str, *, blank_as_zero: bool 
                 amount = Amount(strict.value, note="；".join(x for x in (
                     strict.note, f"（七）总计 {amount.value:g} 与各项办理结果之和 {strict.value:g} 不符，按各项之和计") if x))
         elif amount.value is None:
-            outcomes = add(measured_total(report, "t3", k, blank_as_zero=blank_as_zero) for k in outcome_rows)
+            outcomes = add(_measured_total(report, "t3", k, blank_as_zero, cache) for k in outcome_rows)
             if outcomes.value is not None:
                 amount = Amount(outcomes.value, note="；".join(x for x in (outcomes.note, "（七）总计无法确定，按各项办理结果之和计")
                                                               if x))
@@ -248,7 +265,8 @@ def measures(report: Report, *, blank_as_zero: bool = False) -> pd.DataFrame:
 
 def _operands(report: Report, zero: bool) -> dict[str, tuple[Amount, Amount | None]]:
     """Every measure's (numerator, denominator) — blanks counted as 0 when ``zero``."""
-    total = lambda table, row: measured_total(report, table, row, blank_as_zero=zero)  # noqa: E731
+    cache: dict = {}
+    total = lambda table, row: _measured_total(report, table, row, zero, cache)  # noqa: E731
     cell = (lambda t, r, c: _zeroed(report, t, r, c)) if zero else (lambda t, r, c: cell_amount(report, t, r, c))  # noqa: E731
     received, carried = total("t3", "new_received"), total("t3", "carried_over")
     processed, forward = total("t3", "total_processed"), total("t3", "carried_forward")

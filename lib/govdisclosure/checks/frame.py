@@ -76,7 +76,14 @@ class Corpus:
     reports: pd.DataFrame  # one row per report (index = report number)
     cubes: dict[str, Cube]
     objects: list[Report | None]  # the Report objects (for text rules), when available
-    sections: list[dict[str, str]]  # each report's sections (for S-COPY), also without objects
+    # each report's sections (for S-COPY and H-SUM), also without objects; None when the batch
+    # gives what those rules need instead: ``fingerprints``, and the ``has_text`` and
+    # ``summary_words`` columns of ``reports`` (computed where each report was read)
+    sections: list[dict[str, str]] | None
+    fingerprints: list[tuple[dict[int, int], dict[int, int]]] | None = field(default=None, repr=False)
+    # (positions) → one row per (report, sentence) of their whole text: pos, hash, n — for
+    # S-COPY-PEER over a batch's stored fingerprints; None: made from ``fingerprints``
+    whole_prints: Callable[[Sequence[int]], pd.DataFrame] | None = field(default=None, repr=False)
     _previous: np.ndarray | None = field(default=None, repr=False)
 
     @property
@@ -86,7 +93,8 @@ class Corpus:
         Same agency: the same ``agency_key`` and, for names whose higher regions were dropped
         from the key, regions that do not contradict each other (:func:`~..agencies.same_body`:
         福州市鼓楼区 is not 南京市鼓楼区).  Of several candidates (one report in two renderings)
-        the one with fewest ambiguous cells.
+        the one with fewest ambiguous cells, then the first by file path (never by the order
+        the files were given in).
         """
         if self._previous is None:
             self._previous = self.year_offset(-1)
@@ -99,8 +107,9 @@ class Corpus:
         years = table["year"].tolist()
         regions = [str(r or "") for r in table["agency_region"]] if "agency_region" in table else [""] * len(table)
         ambiguous = table["ambiguous"].tolist()
+        sources = table["source"].astype(str).tolist()
         lookup: dict[tuple[str, int], list[int]] = {}
-        for p in sorted(range(len(keys)), key=lambda p: (ambiguous[p], p)):
+        for p in sorted(range(len(keys)), key=lambda p: (ambiguous[p], sources[p])):
             if keys[p] and years[p] is not None and years[p] is not pd.NA:
                 lookup.setdefault((keys[p], int(years[p])), []).append(p)
         out = np.full(len(table), -1, dtype=np.int64)
@@ -114,9 +123,11 @@ class Corpus:
         return out
 
     def primary(self) -> np.ndarray:
-        """Whether each report is the one chosen for its agency-year (fewest ambiguous cells)."""
+        """Whether each report is the one chosen for its agency-year (fewest ambiguous cells,
+        then the first by file path)."""
         table = self.reports.reset_index(drop=True)
-        order = table.assign(pos=np.arange(len(table))).sort_values(["ambiguous", "pos"], kind="stable")
+        order = table.assign(pos=np.arange(len(table)), path=table["source"].astype(str)) \
+            .sort_values(["ambiguous", "path"], kind="stable")
         first = order.drop_duplicates(["agency_key", "year"])["pos"].to_numpy()
         chosen = np.zeros(len(table), dtype=bool)
         chosen[first] = True
@@ -135,9 +146,28 @@ class Corpus:
             self._texts: dict[int, dict[str, str]] = {}
         found = self._texts.get(pos)
         if found is None:
-            found = {k: _JOIN.sub("", v) for k, v in (self.sections[pos] or {}).items() if v}
+            found = prose(self.sections[pos]) if self.sections is not None else {}
             self._texts[pos] = found
         return found
+
+    def has_text(self, pos: int) -> bool:
+        """Whether the report has any section text (S-COPY compares only those that have)."""
+        if self.sections is None:
+            return bool(self.reports["has_text"].iat[pos])
+        return bool(self.sections[pos])
+
+    def summary_words(self, pos: int) -> str:
+        """The words by which a report says it sums its members' (H-SUM), or ""."""
+        if self.sections is None:
+            return str(self.reports["summary_words"].iat[pos] or "")
+        from .text import is_summary
+
+        return is_summary(self.texts(pos).values())
+
+
+def prose(sections: dict[str, str] | None) -> dict[str, str]:
+    """Sections as prose: the line breaks of extraction removed, empty sections left out."""
+    return {k: _JOIN.sub("", v) for k, v in (sections or {}).items() if v}
 
 
 _JOIN = re.compile(r"\s*\n\s*")
@@ -308,13 +338,19 @@ def with_body_keys(table: pd.DataFrame) -> pd.DataFrame:
     return table.assign(agency_key=keys)
 
 
-def corpus_from_frames(reports: pd.DataFrame, cells: pd.DataFrame, sections: Sequence[dict[str, str]],
-                       objects: Sequence[Report | None] | None = None) -> Corpus:
+def corpus_from_frames(reports: pd.DataFrame, cells: pd.DataFrame, sections: Sequence[dict[str, str]] | None,
+                       objects: Sequence[Report | None] | None = None, *,
+                       fingerprints: Sequence[tuple[dict[int, int], dict[int, int]]] | None = None) -> Corpus:
     """A corpus from tables (as the batch keeps them) rather than from Report objects.
 
     ``reports`` has the columns of :func:`report_table` indexed by ``rid``; ``cells`` the
     tidy cells with ``rid``.  Without ``objects`` the rules that read a report's text
-    (TX-COUNTS, TX-FEE, S-SECTIONS) have nothing to run on; the others all run.
+    (TX-COUNTS, TX-FEE, S-SECTIONS) have nothing to run on; the others all run.  Without
+    ``sections``, S-COPY and H-SUM take the report's ``fingerprints`` (section 五, whole text:
+    :func:`.text.report_fingerprints`) and the ``has_text`` and ``summary_words`` columns of
+    ``reports`` instead.
     """
     cubes = {t: build_cube(t, cells, reports) for t in ("t2", "t3", "t4")}
-    return Corpus(reports, cubes, list(objects) if objects is not None else [None] * len(reports), list(sections))
+    return Corpus(reports, cubes, list(objects) if objects is not None else [None] * len(reports),
+                  list(sections) if sections is not None else None,
+                  fingerprints=list(fingerprints) if fingerprints is not None else None)

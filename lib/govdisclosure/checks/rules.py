@@ -23,8 +23,8 @@ from .catalogue import Rule
 from .dates import parse_date
 from .frame import BLANK, DASH, MISSING, NUMBER, STATES, TEXT, Corpus, Cube
 from .narrative import claim_rows, fee_statement
-from .text import (content_of, fingerprint, is_summary, repeated_words, self_statements, shared_share,
-                   stale_statements)
+from .text import (content_of, report_fingerprints, repeated_words, self_statements,
+                   shared_share, stale_statements)
 from .versions import versions
 
 EPS = 1e-6
@@ -775,20 +775,11 @@ def _scope_word(level: int | None) -> str:
 # --------------------------------------------------------------------------- copies
 
 def _fingerprints(corpus: Corpus) -> list[tuple[dict[int, int], dict[int, int]]]:
-    """Each report's (section 五, whole text) sentence fingerprints, computed once per corpus."""
-    if not hasattr(corpus, "_fingerprints"):
-        prints = []
-        for pos in range(len(corpus.reports)):
-            whole: dict[int, int] = {}
-            problems: dict[int, int] = {}
-            for key, text in corpus.texts(pos).items():
-                found = fingerprint(text)
-                whole.update(found)
-                if key == "problems":
-                    problems = found
-            prints.append((problems, whole))
-        corpus._fingerprints = prints
-    return corpus._fingerprints
+    """Each report's (section 五, whole text) sentence fingerprints, computed once per corpus
+    (or given: the batch computes them where each report is read)."""
+    if corpus.fingerprints is None:
+        corpus.fingerprints = [report_fingerprints(corpus.texts(pos)) for pos in range(len(corpus.reports))]
+    return corpus.fingerprints
 
 
 def copy(rule: Rule, corpus: Corpus, *, threshold: float | None = None, **_) -> list[dict]:
@@ -804,7 +795,7 @@ def copy(rule: Rule, corpus: Corpus, *, threshold: float | None = None, **_) -> 
     years, sources = corpus.reports["year"].to_numpy(), corpus.reports["source"].to_numpy()
     out = []
     for pos, p in enumerate(prev):
-        if not corpus.sections[pos]:
+        if not corpus.has_text(pos):
             continue
         if p < 0:
             out.append(_no_previous(rule, corpus, pos))
@@ -845,54 +836,85 @@ def copy_peer(rule: Rule, corpus: Corpus, *, threshold: float | None = None, **_
     Sentences that many bodies print (the template's own wording: more than
     ``boilerplate_share`` of the year's agencies, at least ``boilerplate_min``) are left out,
     so what remains is the body's own text.  One primary rendering per agency-year is
-    compared; every rendering gets the finding.
+    compared; every rendering gets the finding.  The bodies named are those sharing most,
+    ties by file path (last first).  The pairs are found by :func:`peer_pairs` (DuckDB: a
+    year of a national corpus does not fit in Python dictionaries).
     """
     limit = rule.params["threshold"] if threshold is None else threshold
-    prints = _fingerprints(corpus)
     table = corpus.reports.reset_index(drop=True)
     primary = corpus.primary()
     keys, names = table["agency_key"].tolist(), table["agency"].tolist()
+    sources = table["source"].astype(str).tolist()
+    min_chars = rule.params["min_chars"]
     out = []
     for year, group in table[primary & table["year"].notna().to_numpy()].groupby("year"):
-        positions = [p for p in group.index if prints[p][1]]
+        prints = _whole_prints(corpus, list(group.index))
+        having = set(prints["pos"].unique().tolist())
+        positions = [p for p in group.index if p in having]
         if len(positions) < 2:
             continue
         agencies = len({keys[p] for p in positions})
         cap = max(rule.params["boilerplate_min"], int(rule.params["boilerplate_share"] * agencies))
-        postings: dict[int, set[str]] = {}
+        codes = {k: i for i, k in enumerate(dict.fromkeys(keys[p] for p in positions))}
+        prints = prints.assign(agency=prints["pos"].map(lambda p: codes[keys[p]]).astype("int64"))
+        pairs = peer_pairs(prints, cap=cap, limit=limit, min_chars=min_chars)
+        found: dict[int, list[tuple[float, str, int]]] = {}
+        for p, q, n, total in pairs.itertuples(index=False):
+            if n / total > limit and n >= min_chars:
+                found.setdefault(int(p), []).append((n / total, sources[q], int(q)))
         for p in positions:
-            for h in prints[p][1]:
-                postings.setdefault(h, set()).add(keys[p])
-        common = {h for h, who in postings.items() if len(who) > cap}
-        index: dict[int, list[int]] = {}
-        for p in positions:
-            for h in prints[p][1]:
-                if h not in common:
-                    index.setdefault(h, []).append(p)
-        for p in positions:
-            mine = prints[p][1]
-            total = sum(n for h, n in mine.items() if h not in common)
-            if not total:
+            if p not in found:
                 continue
-            shared: dict[int, int] = {}
+            hits = sorted(found[p], reverse=True)
             key = keys[p]
-            for h, n in mine.items():
-                for q in index.get(h, ()):
-                    if q != p and keys[q] != key:
-                        shared[q] = shared.get(q, 0) + n
-            hits = sorted(((n / total, q) for q, n in shared.items()
-                           if n / total > limit and n >= rule.params["min_chars"]), reverse=True)
-            if not hits:
-                continue
             said = "、".join(f"「{names[q] or keys[q]}」（{share:.0%}）"
-                             for share, q in hits[:5]) + (f" 等 {len(hits)} 个机关" if len(hits) > 5 else "")
+                             for share, _, q in hits[:5]) + (f" 等 {len(hits)} 个机关" if len(hits) > 5 else "")
             for r in np.flatnonzero((table["agency_key"] == key).to_numpy() & (table["year"] == year).to_numpy()):
                 rid = corpus.reports.index[r]
                 out.append(_finding(rule, corpus, rid, "fail",
                                     f"全文与同年度其他机关的报告雷同：{said}的文字（按句计，数字和通用表述不计）与本报告相同",
-                                    table="text", row="peer", column=str(keys[hits[0][1]]),
+                                    table="text", row="peer", column=str(keys[hits[0][2]]),
                                     expected=limit, actual=hits[0][0]))
     return out
+
+
+def _whole_prints(corpus: Corpus, positions: list[int]) -> pd.DataFrame:
+    """pos, hash, n: the whole-text sentences of the reports at ``positions``."""
+    if corpus.whole_prints is not None:
+        return corpus.whole_prints(positions)
+    prints = _fingerprints(corpus)
+    rows = [(p, h, n) for p in positions for h, n in prints[p][1].items()]
+    return pd.DataFrame(rows, columns=["pos", "hash", "n"]).astype("int64")
+
+
+def peer_pairs(prints: pd.DataFrame, *, cap: int, limit: float, min_chars: int) -> pd.DataFrame:
+    """The pairs of reports of one year that S-COPY-PEER may name.
+
+    ``prints``: one row per (report, sentence): ``pos`` (the report), ``agency`` (an integer
+    per body), ``hash`` and ``n`` (the sentence's length).  A sentence printed by more than
+    ``cap`` bodies is common wording and left out.  Returns ``p``, ``q``, ``shared`` (the
+    characters of p's own sentences that q also prints, q another body) and ``total`` (all of
+    p's own characters), for pairs with ``shared ≥ min_chars`` and ``shared / total`` about
+    above ``limit`` (the caller applies the exact test).  DuckDB does the grouping and the
+    join, and spills to disk rather than running out of memory.
+    """
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.register("fp", prints[["pos", "agency", "hash", "n"]])
+        return con.execute("""
+            WITH common AS (SELECT hash FROM fp GROUP BY hash HAVING count(DISTINCT agency) > $cap),
+            own AS (SELECT pos, agency, hash, n FROM fp ANTI JOIN common USING (hash)),
+            totals AS (SELECT pos, sum(n) AS total FROM own GROUP BY pos),
+            pairs AS (SELECT a.pos AS p, b.pos AS q, sum(a.n) AS shared FROM own a JOIN own b
+                      ON a.hash = b.hash AND a.agency <> b.agency GROUP BY a.pos, b.pos)
+            SELECT p, q, shared::BIGINT AS shared, total::BIGINT AS total
+            FROM pairs JOIN totals ON totals.pos = pairs.p
+            WHERE shared >= $min_chars AND shared >= $limit * total * (1 - 1e-9)
+            ORDER BY p, q""", dict(cap=int(cap), limit=float(limit), min_chars=int(min_chars))).df()
+    finally:
+        con.close()
 
 
 def copy_table(rule: Rule, corpus: Corpus, **_) -> list[dict]:
@@ -948,6 +970,7 @@ def hierarchy_sum(rule: Rule, corpus: Corpus, **_) -> list[dict]:
     primary = corpus.primary()
     keys, parents, years = table["agency_key"].tolist(), table["parent"].fillna("").tolist(), table["year"].tolist()
     templates, names = table["template"].tolist(), table["agency"].tolist()
+    sources = table["source"].astype(str).tolist()
     flags = table["summary"].tolist() if "summary" in table else [None] * len(table)
     members: dict[tuple[str, int], list[int]] = {}
     for pos in np.flatnonzero(primary):
@@ -963,7 +986,7 @@ def hierarchy_sum(rule: Rule, corpus: Corpus, **_) -> list[dict]:
             continue
         rid = corpus.reports.index[pos]
         flag = flags[pos] if flags[pos] is not pd.NA else None
-        marker = "" if flag is True else is_summary(corpus.texts(pos).values())
+        marker = "" if flag is True else corpus.summary_words(pos)
         if flag is False:
             continue
         for name, row in H_SUM_ROWS:
@@ -977,7 +1000,7 @@ def hierarchy_sum(rule: Rule, corpus: Corpus, **_) -> list[dict]:
             if known <= own + EPS:
                 continue
             listed = "、".join(f"{names[m] or keys[m]} {_fmt(v)} 件"
-                              for m, v in sorted(counts, key=lambda c: -c[1])[:10] if v > 0)
+                              for m, v in sorted(counts, key=lambda c: (-c[1], sources[c[0]]))[:10] if v > 0)
             more = f" 等 {len(mine)} 个机关" if len(mine) > 10 else f"（共 {len(mine)} 个机关）"
             label = ROW_LABEL[name][row]
             if flag is True or marker:

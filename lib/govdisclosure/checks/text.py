@@ -6,6 +6,7 @@ sentence and leaves the judging to :mod:`.rules`.
 from __future__ import annotations
 
 import re
+from hashlib import blake2b
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -222,16 +223,36 @@ MIN_SENTENCE = 8  # characters: shorter sentences ("无。", "本机关未收取
 _ENDS = re.compile(r"[。；;！!？?]+")
 
 
+def sentence_hash(piece: str) -> int:
+    """A sentence's 64-bit hash (BLAKE2b, as a signed integer): the same in every process and
+    on every machine, so that fingerprints made by different workers, or in different runs of
+    a batch, can be compared (Python's own ``hash`` of a string changes from process to process)."""
+    return int.from_bytes(blake2b(piece.encode("utf-8"), digest_size=8).digest(), "little", signed=True)
+
+
 def fingerprint(text: str) -> dict[int, int]:
     """The text's sentences as {hash: length}: without spaces, every number as "#".
 
     Numbers and years change when last year's text is carried over ("2024年" for "2023年", new
     counts), so they are masked (``\\d`` also matches full-width digits); sentences shorter
-    than :data:`MIN_SENTENCE` characters are left out.  Hashes are Python's string hashes:
-    compare fingerprints made in the same process only.
+    than :data:`MIN_SENTENCE` characters are left out.  Hashes are :func:`sentence_hash`
+    (stable across processes and runs).
     """
-    return {hash(piece): len(piece) for piece in _ENDS.split(_DIGITS.sub("#", "".join(text.split())))
+    return {sentence_hash(piece): len(piece) for piece in _ENDS.split(_DIGITS.sub("#", "".join(text.split())))
             if len(piece) >= MIN_SENTENCE}
+
+
+def report_fingerprints(texts: dict[str, str]) -> tuple[dict[int, int], dict[int, int]]:
+    """(section 五, whole text) fingerprints of a report's sections as prose (section key →
+    text with the line breaks of extraction removed): what S-COPY and S-COPY-PEER compare."""
+    whole: dict[int, int] = {}
+    problems: dict[int, int] = {}
+    for key, text in texts.items():
+        found = fingerprint(text)
+        whole.update(found)
+        if key == "problems":
+            problems = found
+    return problems, whole
 
 
 def shared_share(mine: dict[int, int], other: dict[int, int] | set[int], ignore: set[int] = frozenset()) -> float:

@@ -106,17 +106,28 @@ def _updated(corpus: Corpus) -> pd.Series:
 
 def primaries(corpus: Corpus) -> np.ndarray:
     """Per report (in ``corpus.reports`` order): True for the primary of its agency-year
-    (see the module docstring for the rule)."""
+    (see the module docstring for the rule).  The cells not read are the ``unread`` column of
+    ``corpus.reports`` when it has one (the batch counts them where each report is read), else
+    counted from the corpus's tables (:func:`unread_cells`)."""
+    reports = corpus.reports
+    unread = reports["unread"].to_numpy() if "unread" in reports.columns else unread_cells(corpus)
+    return choose_primaries(reports.assign(unread=unread, updated=_updated(corpus).to_numpy()))
+
+
+def choose_primaries(reports: pd.DataFrame) -> np.ndarray:
+    """Per row of ``reports`` (columns ``agency_key``, ``year``, ``unread``, ``updated``,
+    ``source``, optionally ``recovered``): True for the primary of its agency-year — fewest cells
+    not read, then fewest recovered, then the latest publication (a file without a date after
+    every dated one), then the file's path."""
     table = pd.DataFrame({
-        "key": version_keys(corpus.reports).to_numpy(),
-        "unread": unread_cells(corpus),
-        "recovered": (corpus.reports["recovered"].fillna(0).to_numpy() if "recovered" in corpus.reports.columns
-                      else np.zeros(len(corpus.reports))),
-        "updated": _updated(corpus).fillna("").astype(str).to_numpy(),
-        "source": corpus.reports["source"].astype(str).to_numpy(),
-        "pos": np.arange(len(corpus.reports)),
+        "key": version_keys(reports).to_numpy(),
+        "unread": reports["unread"].to_numpy(),
+        "recovered": (reports["recovered"].fillna(0).to_numpy() if "recovered" in reports.columns
+                      else np.zeros(len(reports))),
+        "updated": reports["updated"].fillna("").astype(str).to_numpy(),
+        "source": reports["source"].astype(str).to_numpy(),
+        "pos": np.arange(len(reports)),
     })
-    # latest publication first; a file without a date after every dated one
     table["later"] = table["updated"].map(lambda d: -int(d.replace("-", "")) if d else 0)
     best = table.sort_values(["key", "unread", "recovered", "later", "source"], kind="stable").drop_duplicates("key")
     chosen = np.zeros(len(table), dtype=bool)
