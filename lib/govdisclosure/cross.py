@@ -175,8 +175,11 @@ class _loaders:
         from .store import batches
 
         self.con.register("wanted", pd.DataFrame({"rid": np.asarray(rids, dtype=np.int64)}))
-        table = pa.Table.from_batches(list(batches(self.con, sql.format(lo=int(np.min(rids)), hi=int(np.max(rids))))))
-        return table.to_pandas()
+        query = sql.format(lo=int(np.min(rids)), hi=int(np.max(rids)))
+        found = list(batches(self.con, query))
+        if not found:  # no row (reports without cells: pre-2019 ones): the columns all the same
+            return self.con.sql(query).df()
+        return pa.Table.from_batches(found).to_pandas()
 
     def cells(self, rids: np.ndarray) -> pd.DataFrame:
         return self._frame(f"SELECT rid, \"table\", \"row\", \"column\", value, state, raw, location, label "
