@@ -156,3 +156,14 @@ def test_a_publication_date_under_the_title_or_signed_in_chinese_numerals_is_use
     path.write_text(edit(text), encoding="utf-8")
     found = gd.check([gd.load_report(path)], rules=["S-DEADLINE"])
     assert found.iloc[0]["status"] == "fail" and "2024-02-15" in found.iloc[0]["message"]
+
+
+@pytest.mark.parametrize("name", ["agency-rtl.txt", "agency-nul-escape.html"])
+def test_an_agency_name_carries_no_direction_control_into_any_output(name):
+    """Direction controls in a printed name are invisible and reorder what follows them in
+    every table, page, chart and export that shows the name: the name is kept without them."""
+    from govdisclosure.names import DIRECTION_CONTROLS
+
+    report = gd.load_report(FIXTURES / "bad-inputs" / name)
+    assert report.agency and not DIRECTION_CONTROLS.search(report.agency)
+    assert not DIRECTION_CONTROLS.search(report.tidy()["agency"].astype(str).str.cat())

@@ -314,3 +314,87 @@ def test_a_folder_of_only_pre_2019_reports_is_an_answer_not_a_failure(tmp_path, 
     reports = pd.read_parquet(out / "corpus" / "reports.parquet")
     assert len(reports) == 2 and set(reports["template"]) == {"pre-2019"}
     assert len(pd.read_parquet(out / "corpus" / "measures.parquet")) == 0
+
+
+def test_a_batch_takes_the_analysts_agency_table_review_file_and_blank_as_zero(tmp_path):
+    """The same three settings ``check`` takes, in ``batch``: the agency table's ids and
+    parents reach the corpus (a county summary is compared with its departments: H-SUM), a
+    reviewer's decision reaches the findings it names, and a change of settings reads again."""
+    folder = tmp_path / "county"
+    shutil.copytree(FIXTURES / "cases" / "summary-vs-departments", folder)
+    table = tmp_path / "agencies.csv"
+    table.write_text("match,agency_id,name,kind,parent,summary\n"
+                     "name:示例县人民政府,county,示例县人民政府,county,,yes\n"
+                     "name:示例县甲局,dept-a,示例县甲局,department,county,\n"
+                     "name:示例县乙局,dept-b,示例县乙局,department,county,\n", encoding="utf-8")
+    plain, given = tmp_path / "plain", tmp_path / "given"
+    code, _, err = run_cli("batch", str(folder), "-o", str(plain), "-q", "--workers", "1", "--no-render")
+    assert code == 0, err
+    findings = pd.read_csv(plain / "exports" / "findings.csv", encoding="utf-8-sig", keep_default_na=False)
+    assert not ((findings["rule"] == "H-SUM") & (findings["status"] == "fail")).any()
+
+    code, _, err = run_cli("batch", str(folder), "-o", str(given), "-q", "--workers", "1", "--no-render",
+                           "--agencies", str(table))
+    assert code == 0, err
+    reports = pd.read_parquet(given / "corpus" / "reports.parquet")
+    assert set(reports["agency_key"]) == {"county", "dept-a", "dept-b"}
+    findings = pd.read_csv(given / "exports" / "findings.csv", encoding="utf-8-sig", keep_default_na=False)
+    hsum = findings[(findings["rule"] == "H-SUM") & (findings["status"] == "fail")]
+    assert len(hsum)
+
+    reviews = tmp_path / "reviews.csv"
+    reviews.write_text("key,decision,reason,reviewer,date\n"
+                       f"{hsum.iloc[0]['key']},dismissed,部门报告不全,张三,2026-11-30\n", encoding="utf-8")
+    code, _, err = run_cli("batch", str(folder), "-o", str(given), "-q", "--workers", "1", "--no-render",
+                           "--agencies", str(table), "--reviews", str(reviews))
+    assert code == 0, err
+    findings = pd.read_csv(given / "exports" / "findings.csv", encoding="utf-8-sig", keep_default_na=False)
+    decided = findings[findings["key"] == hsum.iloc[0]["key"]]
+    assert list(decided["review"]) == ["dismissed"] and list(decided["reviewer"]) == ["张三"]
+    assert (findings.loc[findings["key"] != hsum.iloc[0]["key"], "review"] == "").all()
+    in_db = duckdb.connect(str(given / "corpus" / "corpus.duckdb"), read_only=True)
+    try:
+        assert in_db.execute("SELECT count(*) FROM findings WHERE review = 'dismissed'").fetchall() == [(1,)]
+    finally:
+        in_db.close()
+
+
+def test_a_batch_refuses_an_agency_table_with_a_fault_before_reading_anything(tmp_path):
+    table = tmp_path / "agencies.csv"
+    table.write_text("match,agency_id,name,kind,parent\nname:甲,a,甲,city-ish,\n", encoding="utf-8")
+    code, _, err = run_cli("batch", str(CORPUS / "pingtan_2024"), "-o", str(tmp_path / "out"), "-q",
+                           "--agencies", str(table))
+    assert code == 2 and "line 2" in err and "Traceback" not in err
+
+
+def test_report_pages_are_rendered_with_the_analysts_settings(tmp_path):
+    """``report`` hands the agency table, review file and blank-as-zero to each page's
+    notebook (its parameters); a page renders with all three."""
+    table = tmp_path / "agencies.csv"
+    table.write_text("match,agency_id,name,kind,parent\n"
+                     "name:上海市人民政府办公厅,sh-office,上海市人民政府办公厅,department,\n", encoding="utf-8")
+    reviews = tmp_path / "reviews.csv"
+    reviews.write_text("key,decision,reason,reviewer,date\n", encoding="utf-8")
+    out = tmp_path / "out"
+    code, _, err = run_cli("report", str(CORPUS / "shanghai_gov_office_2019"), "-o", str(out), "-q", "--workers", "1",
+                           "--agencies", str(table), "--reviews", str(reviews), "--blank-as-zero")
+    assert code == 0, err
+    summary = read_summary(out)
+    assert list(summary["status"]) == ["report"] and list(summary["rendered"]) == ["new"]
+    page = (out / summary.iloc[0]["html"]).read_text(encoding="utf-8")
+    assert "空白按 0 计" in page
+    # the same command without the settings renders again (they are part of each page's key)
+    code, _, err = run_cli("report", str(CORPUS / "shanghai_gov_office_2019"), "-o", str(out), "-q", "--workers", "1")
+    assert code == 0, err
+    assert list(read_summary(out)["rendered"]) == ["new"]
+
+
+def test_the_cell_export_says_how_each_value_was_read(tmp_path):
+    """exports/cells.csv: the tidy columns, then the label as printed and ``how`` — so that a
+    recovered value is told from one read as printed without Python."""
+    out = tmp_path / "out"
+    code, _, err = run_cli("batch", str(CORPUS / "pingtan_2020"), "-o", str(out), "-q", "--workers", "1", "--no-render")
+    assert code == 0, err
+    cells = pd.read_csv(out / "exports" / "cells.csv", encoding="utf-8-sig", keep_default_na=False)
+    assert list(cells.columns)[-2:] == ["label", "how"]
+    assert (cells["how"] != "").any() and (cells["how"] == "").any()

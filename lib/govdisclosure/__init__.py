@@ -39,7 +39,7 @@ class _CallableModule(types.ModuleType):
 
 
 from . import measures  # noqa: E402
-from .checks import check  # noqa: E402
+from .checks import apply_reviews, check  # noqa: E402
 
 measures.__class__ = _CallableModule
 _LAZY = ("charts", "compare", "display", "notebook")
@@ -56,4 +56,4 @@ def __getattr__(name: str):
 
 
 __all__ = ["Cell", "GovDisclosureError", "NotAReportError", "NotebookError", "Report", "ReportReadError",
-           "__version__", "check", "context_reports", "load_report", "measures", "parse_document"]
+           "__version__", "apply_reviews", "check", "context_reports", "load_report", "measures", "parse_document"]

@@ -417,10 +417,15 @@ def code_hash() -> str:
     return digest.hexdigest()
 
 
-def plan_jobs(reports: pd.DataFrame, out: Path, fail_on: str, notebook: Path) -> list[dict]:
+def plan_jobs(reports: pd.DataFrame, out: Path, fail_on: str, notebook: Path, settings: dict | None = None,
+              reviews: str | None = None) -> list[dict]:
     """One render job per agency-year (its primary, when it is a report of the national
     template), with its content hash, the same agency's other years as context and the other
-    versions of its own year."""
+    versions of its own year; the analyst's ``settings`` (agency table, blank as zero) and
+    review file are the notebook's parameters and part of the job's key."""
+    settings = settings or {}
+    analyst = dict(agencies=settings.get("agencies"), reviews=reviews, blank_as_zero=bool(settings.get("blank_as_zero")))
+    analyst_key = [settings.get("agencies_sha", ""), sha256_file(Path(reviews)) if reviews else "", analyst["blank_as_zero"]]
     context_dir = out / "corpus" / "context"
     context_dir.mkdir(parents=True, exist_ok=True)
     notebook_hash = sha256_file(notebook)
@@ -442,9 +447,10 @@ def plan_jobs(reports: pd.DataFrame, out: Path, fail_on: str, notebook: Path) ->
         context = context_dir / f"{stem}.json"
         write_json(context, context_files)
         key = hashlib.sha256(json.dumps([row.sha256, sorted(fingerprint), notebook_hash, __version__, code_hash(),
-                                         fail_on]).encode()).hexdigest()
+                                         fail_on, analyst_key]).encode()).hexdigest()
         parameters = dict(source=notebook_path_of(Path(row.source).resolve(), out), agency=None, year=None,
-                          context=str(context.resolve()), fail_on=fail_on)
+                          context=str(context.resolve()), fail_on=fail_on,
+                          **{k: v for k, v in analyst.items() if v})
         if isinstance(row.note, str) and NO_AGENCY_NOTE in row.note:
             parameters["agency"] = row.agency  # the fallback (the file's name), as in every output
         if versions:
@@ -663,20 +669,38 @@ def input_paths(found, out: Path) -> tuple[list[Path], dict[str, str]]:
 
 def run(inputs: Sequence[str | Path], out: str | Path, *, workers: int | None = None, scheduler: str | None = None,
         fail_on: str = "never", render: bool = True, compare: bool = True, excel: bool = True,
-        progress: bool = True, notebook: str | Path | None = None) -> BatchResult:
+        progress: bool = True, notebook: str | Path | None = None, agencies: str | Path | None = None,
+        reviews: str | Path | None = None, blank_as_zero: bool = False) -> BatchResult:
     """The whole batch (see the module docstring).
+
+    ``agencies``: the analyst's agency table (CSV, :class:`.agencies.AgencyTable`) — ids,
+    names, kinds and parents that override what the kit guesses, for matching, the rules and
+    H-SUM; ``reviews``: a review file (:func:`.checks.reviews.read_reviews`) whose decisions
+    the findings carry; ``blank_as_zero``: blanks counted as 0 by the rules and measures.  The
+    same three reach every report page.  Raises what reading them raises
+    (:class:`.agencies.AgencyTableError`, :class:`.checks.reviews.ReviewFileError`).
 
     Raises :class:`OutputBusy` when another batch writes into ``out``, and :class:`OSError`
     when ``out`` cannot be created; every other trouble is in the result.
     """
+    from .agencies import AgencyTable
+    from .checks.reviews import read_reviews
+
+    settings = dict(blank_as_zero=bool(blank_as_zero))
+    if agencies:
+        AgencyTable.from_csv(agencies)  # a table with a fault stops here, with its line named
+        settings.update(agencies=str(Path(agencies).resolve()), agencies_sha=sha256_file(Path(agencies)))
+    decisions = read_reviews(reviews) if reviews else None
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     with output_lock(out):
         return _run(inputs, out, workers=workers, scheduler=scheduler, fail_on=fail_on, render=render,
-                    compare=compare, excel=excel, progress=progress, notebook=notebook)
+                    compare=compare, excel=excel, progress=progress, notebook=notebook, settings=settings,
+                    reviews=decisions, reviews_path=str(Path(reviews).resolve()) if reviews else None)
 
 
-def _run(inputs, out: Path, *, workers, scheduler, fail_on, render, compare, excel, progress, notebook) -> BatchResult:
+def _run(inputs, out: Path, *, workers, scheduler, fail_on, render, compare, excel, progress, notebook,
+         settings=None, reviews=None, reviews_path=None) -> BatchResult:
     begun = time.perf_counter()
     remove_leftovers(out)
     timings: dict[str, float] = {}
@@ -703,7 +727,8 @@ def _run(inputs, out: Path, *, workers, scheduler, fail_on, render, compare, exc
     try:
         started = time.perf_counter()
         try:
-            build = build_corpus(files, runner, store=out / "corpus" / "parts", progress=progress)
+            build = build_corpus(files, runner, store=out / "corpus" / "parts", progress=progress, settings=settings)
+            build.reviews = reviews
         except OSError as exc:  # the store cannot be written at all (a read-only folder, a full disk)
             output_error = f"the corpus files could not be written into {out}: {_os_reason(exc)}"
         if build is not None:
@@ -725,7 +750,7 @@ def _run(inputs, out: Path, *, workers, scheduler, fail_on, render, compare, exc
         timings["publish"] = round(time.perf_counter() - clock, 3)
         if render and len(reports) and not output_error:
             started = time.perf_counter()
-            jobs = plan_jobs(reports, out, fail_on, notebook_path(notebook or REPORT_NOTEBOOK))
+            jobs = plan_jobs(reports, out, fail_on, notebook_path(notebook or REPORT_NOTEBOOK), settings, reviews_path)
             for job in jobs:  # each page links back to the index and the comparison
                 job["parameters"].update(index_url="../index.html", compare_url="../compare.html" if compare else None)
             jobs.sort(key=lambda j: -Path(j["source"]).stat().st_size)  # the largest (slowest) first

@@ -23,6 +23,8 @@ DuckDB's bounded working memory.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -36,6 +38,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .checks.frame import with_body_keys
+from .checks.reviews import REVIEW_FIELDS
 from .checks.versions import choose_primaries, version_keys
 from .cross import CROSS_COLUMNS, changes, cross_tasks, families, run_cross
 from .store import (CELL_FIELDS, FINDING_FIELDS, PART_SCHEMAS, Store, StoreError, batches, chunk_of, connect,
@@ -92,6 +95,8 @@ class CorpusBuild:
     errors: list[str] = field(default_factory=list)
     output_error: str = ""
     code: str = ""
+    settings: dict = field(default_factory=dict)  # the analyst's settings the corpus was built with
+    reviews: pd.DataFrame | None = None  # a reviewer's decisions (:func:`.checks.reviews.read_reviews`), by key
     full: bool = True  # the cross rules ran on the whole corpus (no earlier run reused)
     read: int = 0  # files read by this run (the others were unchanged since an earlier run)
     timings: dict = field(default_factory=dict)  # seconds per step; cross_families, cross_years: counts
@@ -189,6 +194,10 @@ class CorpusBuild:
         if not parts:
             return f"SELECT {names} FROM (SELECT {', '.join(f'NULL AS {chr(34)}{n}{chr(34)}' for n, _ in FINDING_FIELDS)}) WHERE false"
         union = " UNION ALL ".join(parts)
+        if self.reviews is not None and len(self.reviews):  # a reviewer's decisions, matched by key
+            fields = ", ".join(f'coalesce(r."{n}", \'\') AS "{n}"' for n in REVIEW_FIELDS)
+            union = (f"SELECT u.* REPLACE ({fields}) FROM ({union}) u "
+                     "LEFT JOIN (SELECT * FROM reviews) r ON u.\"key\" = r.\"key\"")
         return (f"SELECT {columns} FROM ({union}) f "
                 f"ORDER BY f.rid, {SEVERITY_SQL.replace('severity', 'f.severity')}, f.status <> 'fail', f.rule, f.seq")
 
@@ -232,7 +241,7 @@ def plan_reads(files: Sequence[Path], manifest: pd.DataFrame) -> tuple[list[str]
 
 
 def read_files(todo: list[str], runner, store: Store, *, code: str, progress: bool = True,
-               folder: str | None = None) -> tuple[pd.DataFrame, str]:
+               folder: str | None = None, settings: dict | None = None) -> tuple[pd.DataFrame, str]:
     """Read ``todo`` in chunks on ``runner``'s workers (each writes its parts, or returns them
     for this process to write when ``folder`` is None); returns (one row per file, the first
     error writing parts or "")."""
@@ -241,7 +250,7 @@ def read_files(todo: list[str], runner, store: Store, *, code: str, progress: bo
     size = chunk_size(len(todo), runner.workers)
 
     def job(paths: list[str]) -> dict:
-        return dict(paths=paths, chunk=store.next_chunk(), folder=folder, code=code)
+        return dict(paths=paths, chunk=store.next_chunk(), folder=folder, code=code, settings=settings)
 
     jobs = [job(todo[i:i + size]) for i in range(0, len(todo), size)]
     rows: list[pd.DataFrame] = []
@@ -274,10 +283,12 @@ def read_files(todo: list[str], runner, store: Store, *, code: str, progress: bo
 
 
 def build_corpus(files: Sequence[Path], runner, *, store: str | Path | None = None, progress: bool = True,
-                 code: str | None = None) -> CorpusBuild:
+                 code: str | None = None, settings: dict | None = None) -> CorpusBuild:
     """Read, class and check every file (new or changed ones only when ``store`` holds an
     earlier run), choose each agency-year's primary, run the cross rules.  ``store``: the
-    parts folder (``OUT/corpus/parts``); None: a temporary one, removed with the result."""
+    parts folder (``OUT/corpus/parts``); None: a temporary one, removed with the result.
+    ``settings``: the analyst's agency table and blank-as-zero (:func:`.digest.settings_of`);
+    they are part of the code key, so a run with other settings reads every file again."""
     from .batch import code_hash
 
     keep = None
@@ -297,11 +308,14 @@ def build_corpus(files: Sequence[Path], runner, *, store: str | Path | None = No
         clock = now
 
     code = code or code_hash()
+    if settings and any(settings.values()):
+        code = hashlib.sha256(json.dumps([code, settings], sort_keys=True).encode()).hexdigest()
     manifest = store.manifest(code)
     todo, kept = plan_reads(files, manifest)
     lap("hash")
     folder = runner.store_folder(store.folder) if hasattr(runner, "store_folder") else str(store.folder)
-    read, output_error = read_files(todo, runner, store, code=code, progress=progress, folder=folder)
+    read, output_error = read_files(todo, runner, store, code=code, progress=progress, folder=folder,
+                                    settings=settings)
     lap("read")
     table = pd.concat([kept.reindex(columns=FILE_COLUMNS), read], ignore_index=True) if len(kept) else read
     order = {str(p): i for i, p in enumerate(files)}
@@ -309,7 +323,7 @@ def build_corpus(files: Sequence[Path], runner, *, store: str | Path | None = No
     table = table.drop(columns="_order").reset_index(drop=True)
     table["uid"] = table["uid"].astype("Int64")
     build = CorpusBuild(store, table, _key_table(store, table), output_error=output_error, code=code, _keep=keep,
-                        read=len(todo), timings=timings)
+                        read=len(todo), timings=timings, settings=settings or {})
     _class_versions(build)
     lap("keys")
     if len(build.reports) and not output_error:
@@ -409,6 +423,8 @@ def _cross(build: CorpusBuild, runner=None) -> None:
     build.full = touched_families is None
     tasks = cross_tasks(keys, build.cells, build.prints, build.store.work, touched_families=touched_families,
                         touched_years=touched_years)
+    for task in tasks:
+        task["blank_as_zero"] = bool(build.settings.get("blank_as_zero"))
     # how much was checked again: the families (agencies and the bodies they sum) and the years
     build.timings["cross_families"] = sum(int(t["keys"]["family"].nunique()) for t in tasks if t["kind"] == "family")
     build.timings["cross_years"] = sum(1 for t in tasks if t["kind"] == "year")
@@ -471,6 +487,8 @@ def register_state(con, build: CorpusBuild) -> None:
     reports = build.reports
     con.register("keys", reports[["uid", "rid", "source"]].reset_index(drop=True))
     con.register("keys_all", reports[["source", "family", "year"]].reset_index(drop=True))
+    if build.reviews is not None and len(build.reviews):
+        con.register("reviews", build.reviews[["key", *REVIEW_FIELDS]].astype(str).reset_index(drop=True))
     families_, years = build.touched
     con.register("touched_families", pd.DataFrame({"family": pd.Series(families_, dtype=object)}))
     con.register("touched_years", pd.DataFrame({"year": pd.Series(years, dtype="int64")}))

@@ -188,8 +188,9 @@ def cmd_batch(args: argparse.Namespace, *, exports: bool = True) -> int:
         result = batch.run(args.inputs, args.output, workers=args.workers,
                            scheduler=getattr(args, "scheduler", None), fail_on=args.fail_on,
                            render=not getattr(args, "no_render", False), compare=exports, excel=exports,
-                           progress=not args.quiet)
-    except batch.OutputBusy as exc:
+                           progress=not args.quiet, agencies=args.agencies, reviews=args.reviews,
+                           blank_as_zero=args.blank_as_zero)
+    except (batch.OutputBusy, GovDisclosureError) as exc:  # busy; an agency table or review file at fault
         _err(f"error: {exc}")
         return EXIT_UNREADABLE
     except OSError as exc:  # the output folder cannot be made or written (read-only, full)
@@ -296,6 +297,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--fail-on", choices=("error", "warning", "info", "never"), default="never",
                        help="a report with a failure at or above this level counts as failed (default: never)")
         p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+        p.add_argument("--agencies", metavar="FILE",
+                       help="your agency table (CSV: match, agency_id, name, kind, parent, summary): overrides what "
+                            "the names suggest, for matching across years, the rules and H-SUM")
+        p.add_argument("--reviews", metavar="FILE", help="your review file (decisions on findings, by key)")
+        p.add_argument("--blank-as-zero", action="store_true", help="count blank cells as 0 in the rules and measures")
         if name == "batch":
             p.add_argument("--scheduler", metavar="ADDRESS",
                            help="a Dask scheduler (tcp://host:8786); default: $DASK_SCHEDULER_ADDRESS, else local")

@@ -139,7 +139,7 @@ def run_task(task: dict) -> dict:
         if task["kind"] == "family":
             corpus = corpus_from_frames(keys, loaders.cells(rids), None,
                                         fingerprints=fingerprint_list(rids, loaders.prints(rids, None)))
-            found = check_corpus(corpus, rules=FAMILY_RULES)
+            found = check_corpus(corpus, rules=FAMILY_RULES, blank_as_zero=bool(task.get("blank_as_zero")))
         else:
             corpus = Corpus(keys, {}, [None] * len(keys), None, whole_prints=_year_prints(rids, loaders.prints))
             found = check_corpus(corpus, rules=PEER_RULES)

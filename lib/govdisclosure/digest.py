@@ -16,6 +16,7 @@ so worker processes start quickly.
 
 from __future__ import annotations
 
+import functools
 import time
 import traceback
 from dataclasses import dataclass
@@ -107,7 +108,23 @@ def notes_of(report: Report) -> str:
     return "；".join(notes)
 
 
-def _tables(reports: list[Report], outcomes: list[Outcome]) -> dict:
+def settings_of(settings: dict | None) -> tuple["AgencyTable | None", bool]:
+    """(agency table or None, blank_as_zero) of a batch's ``settings`` (``agencies``: the path
+    of the analyst's agency table CSV, ``blank_as_zero``); the table read once per process."""
+    settings = settings or {}
+    path = settings.get("agencies")
+    return (_agency_table(path, settings.get("agencies_sha", "")) if path else None,
+            bool(settings.get("blank_as_zero")))
+
+
+@functools.lru_cache(maxsize=4)
+def _agency_table(path: str, sha: str):
+    from .agencies import AgencyTable
+
+    return AgencyTable.from_csv(path)
+
+
+def _tables(reports: list[Report], outcomes: list[Outcome], settings: dict | None = None) -> dict:
     """The chunk's tables (raises on a bug in checking or measuring any one report).
 
     Reports are numbered ``lid`` 0… in the chunk; besides the within-report findings and
@@ -115,7 +132,8 @@ def _tables(reports: list[Report], outcomes: list[Outcome]) -> dict:
     not read (the primary rule), whether it has text and whether it calls itself a summary
     (S-COPY, H-SUM) — and ``prints`` holds its sentence fingerprints (S-COPY, S-COPY-PEER),
     so that the batch need not keep its text."""
-    corpus = build_corpus(reports)
+    agencies, blank_as_zero = settings_of(settings)
+    corpus = build_corpus(reports, agencies=agencies)
     table = corpus.reports.reset_index(drop=True).rename(columns={"rid": "lid"})
     table["agency"] = [fallback_agency(r.agency, r.source) for r in reports]  # never NaN in an output
     table["note"] = [notes_of(r) for r in reports]
@@ -131,12 +149,13 @@ def _tables(reports: list[Report], outcomes: list[Outcome]) -> dict:
     table["has_text"] = [bool(r.sections) for r in reports]
     table["summary_words"] = [is_summary(t.values()) for t in texts]
     shown = dict(zip(table["source"], table["agency"]))
-    findings = check_corpus(corpus, rules=WITHIN_REPORT_RULES) if reports else pd.DataFrame(columns=FINDING_COLUMNS)
+    findings = (check_corpus(corpus, rules=WITHIN_REPORT_RULES, blank_as_zero=blank_as_zero) if reports
+                else pd.DataFrame(columns=FINDING_COLUMNS))
     if len(findings):
         findings["agency"] = findings["source"].map(shown)
         findings["lid"] = findings["source"].map({r.source: i for i, r in enumerate(reports)})
     rows = [dict(row, lid=i) for i, r in enumerate(reports) if r.template != PRE_2019
-            for row in measure_rows(r)]  # no table: no measure
+            for row in measure_rows(r, blank_as_zero=blank_as_zero)]  # no table: no measure
     measures = pd.DataFrame(rows)
     if rows:
         measures["agency"] = measures["source"].map(shown)
@@ -165,30 +184,31 @@ def _quality(report: Report) -> tuple[int | None, int | None, int | None]:
     return read, recovered, ambiguous
 
 
-def digest_files(paths: list[str]) -> dict:
+def digest_files(paths: list[str], settings: dict | None = None) -> dict:
     """Read, class and check (within-report rules) a chunk of files.
 
     Returns the reports' rows (class ``report`` and ``pre-2019``, numbered ``lid``), their
     tidy cells, findings, measures and sentence fingerprints (``prints``), and ``files``: one
     row per path with its class, error, seconds and content hash.  Cross-year rules run
     later, on the whole corpus.  A report on which checking or measuring breaks is class
-    ``failed`` and left out of the tables; the others stay.
+    ``failed`` and left out of the tables; the others stay.  ``settings``: the batch's analyst
+    settings (:func:`settings_of`).
     """
     outcomes = [read_one(path) for path in paths]
     read = [o for o in outcomes if o.report is not None]
     try:
-        tables = _tables([o.report for o in read], read)
+        tables = _tables([o.report for o in read], read, settings)
     except Exception:  # find the report that breaks it, and keep the others
         kept = []
         for outcome in read:
             try:
-                _tables([outcome.report], [outcome])
+                _tables([outcome.report], [outcome], settings)
                 kept.append(outcome)
             except Exception as exc:
                 outcome.status, outcome.error = "failed", failure(outcome.file, exc, "checking it")
                 outcome.report = None
         read = kept
-        tables = _tables([o.report for o in read], read)
+        tables = _tables([o.report for o in read], read, settings)
     lids = {id(o): i for i, o in enumerate(read)}
     tables["files"] = [dict(file=o.file, status=o.status, error=o.error, seconds=o.seconds, sha256=content_hash(o.file),
                             lid=lids.get(id(o))) for o in outcomes]
@@ -207,7 +227,7 @@ def content_hash(path) -> str:
         return ""
 
 
-def digest_chunk(paths: list[str], chunk: int, folder: str | None, code: str) -> dict:
+def digest_chunk(paths: list[str], chunk: int, folder: str | None, code: str, settings: dict | None = None) -> dict:
     """A worker's whole task in the batch: read a chunk of files (:func:`digest_files`) and
     write its parts into the store at ``folder`` (:mod:`.store`), or, with ``folder`` None,
     return them as Parquet bytes for the caller to write.
@@ -218,7 +238,7 @@ def digest_chunk(paths: list[str], chunk: int, folder: str | None, code: str) ->
     """
     from .store import StoreError, part_tables, parts_to_bytes, uid_of, write_parts
 
-    tables = digest_files(paths)
+    tables = digest_files(paths, settings)
     files = []
     for f in tables["files"]:
         lid = f.pop("lid")
@@ -240,7 +260,7 @@ def digest_job(job: dict) -> dict:
     """:func:`digest_chunk` of a job dict (paths, chunk, folder, code): what the batch submits.
     Afterwards the worker gives the memory it freed back to the system (glibc keeps it
     otherwise), so that an idle worker holds little."""
-    result = digest_chunk(job["paths"], job["chunk"], job["folder"], job["code"])
+    result = digest_chunk(job["paths"], job["chunk"], job["folder"], job["code"], job.get("settings"))
     release_memory()
     return result
 

@@ -37,6 +37,7 @@ from .checks import at_or_above
 from .errors import GovDisclosureError
 from .measures import KEY_MEASURES, MEASURE
 from .model import Report
+from .names import DIRECTION_CONTROLS
 from .template import (OUTCOME_GROUP_LABELS, SECTION_KEYS, SECTIONS, T2_COLUMN_DEFS, T2_LAYOUT, T2_ROW,
                        T3_COLUMNS, T3_ROW, T4_COLUMNS, T4_ROWS, t3_rows)
 
@@ -62,7 +63,7 @@ PAGE_RULES = "/* == the page"  # where the stylesheet's rules for whole pages be
 #: Unicode direction controls (bidi embeddings, overrides and isolates, LRM/RLM, ALM): report
 #: text never needs them, and one left open reorders what follows it on the page (U+202E
 #: shows "2021" as "1202"), so they are dropped from everything a page or index shows
-BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+BIDI_CONTROLS = DIRECTION_CONTROLS
 
 
 def plain(text):

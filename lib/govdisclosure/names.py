@@ -66,6 +66,11 @@ def safe_stem(agency: str | None, year: int | None, source: str | Path) -> str:
     return f"{year_text(year)}_{name}_{digest}"
 
 
+#: Unicode direction controls (bidi embeddings, overrides and isolates, LRM/RLM, ALM): report
+#: text never needs them, and one left open reorders what follows it wherever it is shown
+#: (U+202E shows "2021" as "1202")
+DIRECTION_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
 # control characters (C0 but tab and line feed, DEL, C1), direction marks and overrides, line
 # and paragraph separators: report text must not move the cursor, recolour, retitle or reorder
 # the terminal it is printed on

@@ -92,7 +92,7 @@ def write_corpus(build: CorpusBuild, out: Path, *, excel: bool = True) -> None:
                     Path(str(database) + ".wal").unlink(missing_ok=True)
                 rids = pa.array(primary["rid"].to_numpy())
                 sources = pa.array(primary["source"].astype(str).tolist(), type=pa.string())
-                write_csv_stream(_selected(written["cells"][0], TIDY_COLUMNS, "rid", rids),
+                write_csv_stream(_selected(written["cells"][0], [*TIDY_COLUMNS, "label", "how"], "rid", rids),
                                  publisher.reserve(exports / "cells.csv"))
                 write_csv_stream(_selected(written["findings"][0], None, "source", sources),
                                  publisher.reserve(exports / "findings.csv"))

@@ -7,6 +7,7 @@ from typing import Callable
 
 from ..errors import NotAReportError
 from ..model import Report
+from ..names import DIRECTION_CONTROLS
 from ..readers import Document, read_document
 from ..template import PRE_2019, PRE_2019_MARKERS, TABLE_HINTS, TEMPLATE_TABLE_WORDS
 from .identity import find_identity, looks_like_report_title
@@ -105,6 +106,8 @@ def parse_document(doc: Document, *, agency: str | None = None, year: int | None
     sections, section_where, section_headings, section_notes = find_sections(doc, text)
     identity = find_identity(doc, text.text, text.first_section)
     report_agency, agency_from = (agency, "caller") if agency else (identity.agency, identity.agency_from)
+    if report_agency and DIRECTION_CONTROLS.search(report_agency):  # invisible, and they reorder what follows
+        report_agency = DIRECTION_CONTROLS.sub("", report_agency)
     report_year, year_from = (year, "caller") if year is not None else (identity.year, identity.year_from)
     notes += [n for n in identity.notes if not (agency and n.startswith("机关")) and not (year and n.startswith("年度"))]
     fields = dict(doc.fields)
