@@ -459,7 +459,8 @@ def test_report_parameters_listed_by_papermill():
                           capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     listed = re.findall(r"^  (\w+): ", done.stdout, re.M)
-    assert listed == ["source", "agency", "year", "context", "fail_on", "index_url", "compare_url"], done.stdout
+    assert listed == ["source", "agency", "year", "context", "fail_on", "index_url", "compare_url", "agencies",
+                      "reviews", "blank_as_zero"], done.stdout
 
 
 def test_compare_parameters_inferred():
