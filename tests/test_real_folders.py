@@ -398,3 +398,60 @@ def test_the_cell_export_says_how_each_value_was_read(tmp_path):
     cells = pd.read_csv(out / "exports" / "cells.csv", encoding="utf-8-sig", keep_default_na=False)
     assert list(cells.columns)[-2:] == ["label", "how"]
     assert (cells["how"] != "").any() and (cells["how"] == "").any()
+
+
+def test_a_reviewers_dismissal_reaches_the_page_and_the_index_and_a_stray_decision_is_said(tmp_path):
+    """三明 2019 with its TX-COUNTS warning dismissed: the page lists it apart (「已复核排除」)
+    and counts no warning for it, the index counts it neither, and a decision whose key
+    matches no finding is named on the terminal."""
+    import govdisclosure as gd
+
+    report = gd.load_report(next((CORPUS / "sanming_2019").glob("source.*")))
+    found = gd.check([report])
+    target = found[(found["rule"] == "TX-COUNTS") & (found["status"] == "fail")].iloc[0]
+    reviews = tmp_path / "reviews.csv"
+    reviews.write_text("key,decision,reason,reviewer,date\n"
+                       f"{target['key']},dismissed,口径不同,李四,2026-11-30\n"
+                       "TX-FEE|nosuch|2021|text|other|,accepted,,,\n", encoding="utf-8")
+    out = tmp_path / "out"
+    code, _, err = run_cli("report", str(CORPUS / "sanming_2019"), "-o", str(out), "-q", "--workers", "1",
+                           "--reviews", str(reviews))
+    assert code == 0, err
+    assert "1 review decision(s) match no finding" in err and "TX-FEE|nosuch" in err
+    summary = read_summary(out)
+    page = (out / summary.iloc[0]["html"]).read_text(encoding="utf-8")
+    assert "已复核排除 1 项" in page and "口径不同" in page
+    import re
+
+    def warnings_in_index(folder):  # the files table's row: errors, then warnings
+        page = (folder / "index.html").read_text(encoding="utf-8")
+        row = re.search(r"三明市 2019</a></td><td>[^<]*</td><td>[^<]*</td><td class='num' data-value='(\d+)'>\d+</td>"
+                        r"<td class='num' data-value='(\d+)'>", page)
+        return int(row.group(2))
+
+    printed = int(((found["status"] == "fail") & (found["severity"] == "warning")).sum())
+    assert printed >= 1 and target["severity"] == "warning"
+    assert warnings_in_index(out) == printed - 1
+    plain_out = tmp_path / "plain"
+    code, _, err = run_cli("report", str(CORPUS / "sanming_2019"), "-o", str(plain_out), "-q", "--workers", "1")
+    assert code == 0, err
+    assert warnings_in_index(plain_out) == printed
+
+
+def test_every_table_of_the_database_says_which_rows_are_primaries(tmp_path):
+    """Two renderings of 平潭 2019 (text and HTML): the database keeps both reports' rows, and
+    every table's ``primary`` picks one agency-year's — what the exports hold."""
+    out = tmp_path / "out"
+    code, _, err = run_cli("batch", str(CORPUS / "pingtan_2019"), str(CORPUS / "pingtan_2019_html"), "-o", str(out),
+                           "-q", "--workers", "1", "--no-render")
+    assert code == 0, err
+    db = duckdb.connect(str(out / "corpus" / "corpus.duckdb"), read_only=True)
+    try:
+        for table in ("cells", "findings", "measures"):
+            both = db.execute(f"SELECT count(DISTINCT source) FROM {table}").fetchall()[0][0]
+            primary = db.execute(f'SELECT count(DISTINCT source) FROM {table} WHERE "primary"').fetchall()[0][0]
+            assert (both, primary) == (2, 1), table
+        exported = pd.read_csv(out / "exports" / "measures.csv", encoding="utf-8-sig")
+        assert db.execute('SELECT count(*) FROM measures WHERE "primary"').fetchall()[0][0] == len(exported)
+    finally:
+        db.close()

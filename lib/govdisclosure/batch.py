@@ -620,6 +620,7 @@ class BatchResult:
     interrupted: bool = False
     output_error: str = ""  # outputs that could not be written (then nothing of them is published)
     timings: dict = field(default_factory=dict)
+    unmatched_reviews: list = field(default_factory=list)  # review decisions that match no finding (their keys)
 
     @property
     def findings(self) -> pd.DataFrame:
@@ -770,12 +771,15 @@ def _run(inputs, out: Path, *, workers, scheduler, fail_on, render, compare, exc
     else:
         runner.close()
     clock = time.perf_counter()
+    unmatched_reviews: list[str] = []
     files_table = build.files if build is not None else skipped
     summary = run_summary(dict(files=files_table, reports=reports, errors=build.errors if build else []), results,
                           out, shown, interrupted=interrupted)
     try:
         write_table(summary, out / "run_summary.csv")
-        write_index(out, index_tables(build), summary, shown)
+        tables = index_tables(build)
+        unmatched_reviews = tables.pop("unmatched_reviews", [])
+        write_index(out, tables, summary, shown)
     except Exception as exc:
         output_error = output_error or f"the run summary could not be written into {out}: {_os_reason(exc)}"
         remove_leftovers(out)
@@ -793,7 +797,8 @@ def _run(inputs, out: Path, *, workers, scheduler, fail_on, render, compare, exc
     return BatchResult(out, summary, reports,
                        rendered=sum(r["status"] == "ok" for r in results),
                        skipped=sum(r["status"] == "skipped" for r in results), failed=failed,
-                       interrupted=interrupted, output_error=output_error, timings=timings)
+                       interrupted=interrupted, output_error=output_error, timings=timings,
+                       unmatched_reviews=unmatched_reviews)
 
 
 def index_tables(build: CorpusBuild | None) -> dict:
@@ -815,10 +820,15 @@ def index_tables(build: CorpusBuild | None) -> dict:
                            f"WHERE measure IN ({wanted})"
                            ).df()
         counts = con.sql(f"SELECT source, severity, count(*) AS n FROM ({build.findings_sql()}) "
-                         "WHERE status = 'fail' GROUP BY source, severity").df()
+                         "WHERE status = 'fail' AND coalesce(review, '') <> 'dismissed' "  # a reviewer's: not counted
+                         "GROUP BY source, severity").df()
+        unmatched = []
+        if build.reviews is not None and len(build.reviews):
+            unmatched = [k for (k,) in con.sql(f"SELECT key FROM reviews ANTI JOIN ({build.findings_sql()}) f "
+                                               "USING (key) ORDER BY key").fetchall()]
     finally:
         con.close()
-    return dict(reports=build.reports, measures=measures, fail_counts=counts)
+    return dict(reports=build.reports, measures=measures, fail_counts=counts, unmatched_reviews=unmatched)
 
 
 def _os_reason(exc: BaseException) -> str:

@@ -201,6 +201,10 @@ def cmd_batch(args: argparse.Namespace, *, exports: bool = True) -> int:
         first_line = str(row.error).strip().splitlines()[0] if str(row.error).strip() else "unknown error"
         where = "" if first_line.startswith(str(row.file)) else f"{row.file}: "
         _err(f"{row.status}: {where}{first_line}")
+    if result.unmatched_reviews:
+        _err(f"{len(result.unmatched_reviews)} review decision(s) match no finding (a finding that no longer "
+             f"occurs, or a key mistyped): " + ", ".join(result.unmatched_reviews[:5])
+             + (" …" if len(result.unmatched_reviews) > 5 else ""))
     counts = result.counts
     files = sum(counts.values())
     rendered = summary.loc[summary["file"] != "(comparison)", "rendered"]

@@ -261,10 +261,24 @@ def data_quality(report: Report) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["kind", "label", "cells"])
 
 
+def _dismissed(findings: pd.DataFrame) -> pd.Series:
+    """Whether each finding was dismissed by a reviewer (:func:`govdisclosure.apply_reviews`):
+    listed apart, never counted, marked or highlighted."""
+    if not len(findings) or "review" not in findings:
+        return pd.Series(False, index=findings.index)
+    return findings["review"].astype(str) == "dismissed"
+
+
+def _failing(findings: pd.DataFrame) -> pd.DataFrame:
+    """The failures that count: failed and not dismissed by a reviewer."""
+    return findings[(findings["status"] == "fail") & ~_dismissed(findings)] if len(findings) else findings
+
+
 def finding_counts(findings: pd.DataFrame) -> dict[str, int]:
-    """Failures by severity (error, warning, info, and every other severity that comes) and
-    the checks that could not be decided (``not_assessable``)."""
-    fails = findings[findings["status"] == "fail"] if len(findings) else findings
+    """Failures by severity (error, warning, info, and every other severity that comes; a
+    reviewer's dismissed ones not counted) and the checks that could not be decided
+    (``not_assessable``)."""
+    fails = _failing(findings)
     counts = {s: 0 for s in SEVERITY_WORD}
     for severity, n in (fails["severity"].value_counts().items() if len(fails) else ()):
         counts[str(severity)] = int(n)
@@ -368,7 +382,7 @@ def touched(report: Report, findings: pd.DataFrame) -> dict[tuple[str, str, str]
     hits: dict[tuple[str, str, str], list] = {}
     layout = [r.key for r in t3_rows(report.template or "2021",
                                      single_other=report.shape.get("t3_other") == "single")]
-    fails = findings[findings["status"] == "fail"] if len(findings) else findings
+    fails = _failing(findings)
     for label, f in fails.iterrows():
         keys: list[tuple[str, str, str]] = []
         if f["rule"] in ("T3-ROWSUM", "T4-SUM"):
@@ -518,7 +532,8 @@ def findings(findings: pd.DataFrame, report: Report | None = None, claims: pd.Da
     sentences = _narrative_layout(report, claims, findings).target if shown else {}
     order = list(SEVERITY_WORD) + sorted(set(findings["severity"].astype(str)) - set(SEVERITY_WORD)) \
         if len(findings) else []
-    groups, undecided = [], []
+    groups, undecided, dismissed = [], [], []
+    out = _dismissed(findings)
     for label, f in findings.iterrows():
         target = None
         if label in first_cell and report is not None:
@@ -533,10 +548,15 @@ def findings(findings: pd.DataFrame, report: Report | None = None, claims: pd.Da
                     title=str(f["title"] or ""), message=str(f["message"] or ""),
                     expected=_shown(f["expected"], f["rule"], f["row"]), actual=_shown(f["actual"], f["rule"], f["row"]),
                     location=zh_location(f["location"]), target=target)
-        (groups if f["status"] == "fail" else undecided).append(item)
+        if out[label]:
+            item["review"] = "；".join(str(f.get(k) or "") for k in ("review_reason", "reviewer", "review_date")
+                                      if str(f.get(k) or ""))
+            dismissed.append(item)
+        else:
+            (groups if f["status"] == "fail" else undecided).append(item)
     by_severity = [(s, SEVERITY_WORD.get(s, s), [g for g in groups if g["severity"] == s]) for s in order]
     return render("display/findings.html.j2", groups=[g for g in by_severity if g[2]], failures=len(groups),
-                  undecided=undecided)
+                  undecided=undecided, dismissed=dismissed)
 
 
 # --------------------------------------------------------------------------- 5 narrative
@@ -678,7 +698,8 @@ def _narrative_layout(report: Report, claims: pd.DataFrame, findings: pd.DataFra
     ids = _claim_ids(claims)
     fails = pd.DataFrame(columns=["rule", "status"])
     if findings is not None and len(findings):
-        fails = findings[(findings["status"] == "fail") & findings["rule"].isin(SENTENCE_RULES)]
+        fails = _failing(findings)
+        fails = fails[fails["rule"].isin(SENTENCE_RULES)] if len(fails) else fails
     counts_of: dict[str, str] = {}  # TX-COUNTS: the claim's sentence -> finding label
     for label, f in fails[fails["rule"] == "TX-COUNTS"].iterrows():
         counts_of.setdefault(f["printed"], label)

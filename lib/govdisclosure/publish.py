@@ -82,7 +82,12 @@ def write_corpus(build: CorpusBuild, out: Path, *, excel: bool = True) -> None:
                         db.execute(f"SET temp_directory = '{_sql(build.store.work / 'duckdb')}'")
                         for name in TABLES:
                             path, rows = written[name]
-                            db.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet(?)", [str(path)])
+                            if name == "reports":
+                                db.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet(?)", [str(path)])
+                            else:  # each row says whether its report is its agency-year's primary
+                                db.execute(f'CREATE TABLE {name} AS SELECT t.*, coalesce(r."primary", false) AS "primary" '
+                                           "FROM read_parquet(?) t LEFT JOIN (SELECT source, \"primary\" FROM reports) r "
+                                           "USING (source)", [str(path)])
                             found = db.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
                             if found != rows:
                                 raise IncompleteOutput(f"{folder / 'corpus.duckdb'}: expected {rows} rows in table "
