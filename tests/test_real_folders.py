@@ -455,3 +455,33 @@ def test_every_table_of_the_database_says_which_rows_are_primaries(tmp_path):
         assert db.execute('SELECT count(*) FROM measures WHERE "primary"').fetchall()[0][0] == len(exported)
     finally:
         db.close()
+
+
+def test_the_workbook_speaks_chinese(real_folder):
+    """The 报告 and 检查发现 sheets are read by people: Chinese headings, not the tables' keys."""
+    book = openpyxl.load_workbook(real_folder["out"] / "exports" / "corpus.xlsx", read_only=True)
+    try:
+        for sheet, must in (("报告", ("机关", "年度", "来源文件", "存疑的单元格")), ("检查发现", ("规则", "严重程度", "说明"))):
+            head = next(book[sheet].iter_rows(max_row=1, values_only=True))
+            assert set(must) <= set(head), (sheet, head)
+            assert not {"agency", "source", "uid", "family", "rule"} & set(head), (sheet, head)
+    finally:
+        book.close()
+
+
+def test_a_workbook_over_the_layout_limit_counts_failures_by_rule_under_chinese_headings(tmp_path, monkeypatch):
+    from govdisclosure import publish
+
+    monkeypatch.setattr(publish, "EXCEL_LAYOUT_LIMIT", 1)
+    out = tmp_path / "out"
+    code, _, err = run_cli("batch", str(CORPUS / "sanming_2019"), str(CORPUS / "pingtan_2020"), "-o", str(out), "-q",
+                           "--workers", "1", "--no-render")
+    assert code == 0, err
+    book = openpyxl.load_workbook(out / "exports" / "corpus.xlsx", read_only=True)
+    try:
+        assert "说明" in book.sheetnames and "表三" not in book.sheetnames
+        head = next(book["检查发现"].iter_rows(max_row=1, values_only=True))
+        assert head[:3] == ("来源文件", "机关", "年度") and len(head) > 3  # then one column per failing rule
+        assert book["检查发现"].max_row == 1 + 2
+    finally:
+        book.close()

@@ -173,6 +173,26 @@ def _plain(array: pa.Array) -> pa.Array:
 
 # --------------------------------------------------------------------------- Excel
 
+# The workbook is read by people: the 报告 sheet shows these columns of the reports table under
+# Chinese headings (every column is in reports.parquet and corpus.duckdb under its key), and
+# 检查发现 its columns under theirs.
+REPORT_SHEET = {"agency": "机关", "agency_key": "机关标识", "agency_name": "机关名称（机关表）", "kind": "机关类型",
+                "parent": "上级机关", "year": "年度", "template": "模板", "source": "来源文件", "format": "格式",
+                "reader": "读取方式", "published": "发布日期", "published_from": "发布日期来源",
+                "cells_read": "照原文读取的单元格", "cells_recovered": "恢复的单元格", "cells_ambiguous": "存疑的单元格",
+                "note": "说明", "versions": "同一年度的其他版本", "sha256": "文件 SHA-256"}
+FINDINGS_SHEET = {"source": "来源文件", "agency": "机关", "agency_id": "机关标识", "year": "年度", "rule": "规则",
+                  "title": "规则名称", "severity": "严重程度", "status": "结果", "table": "表", "row": "行",
+                  "column": "列", "printed": "原文", "expected": "应为", "actual": "实为", "gap": "差额",
+                  "message": "说明", "location": "原文位置", "key": "发现标识（复核用）", "review": "复核结论",
+                  "review_reason": "复核理由", "reviewer": "复核人", "review_date": "复核日期"}
+
+
+def _headed(frame: pd.DataFrame, headings: dict[str, str]) -> pd.DataFrame:
+    """``frame``'s columns named in ``headings``, in that order, under those headings."""
+    return frame[[c for c in headings if c in frame.columns]].rename(columns=headings)
+
+
 def write_excel(con, primary: pd.DataFrame, cells: Path, findings: Path, measures: Path, path: Path) -> Path:
     """Sheets: 报告; 表二, 表三, 表四 laid out as printed, one block per agency-year; 指标; 检查发现
     (primaries only).  Every string is written as a string (never a formula).
@@ -182,7 +202,7 @@ def write_excel(con, primary: pd.DataFrame, cells: Path, findings: Path, measure
     in the Parquet, DuckDB and CSV files.  Written row by row (:func:`.export.write_excel_stream`).
     """
     con.register("prim", primary[["rid", "source", "agency", "year"]].reset_index(drop=True))
-    overview = primary.drop(columns=["rid"])
+    overview = _headed(primary, REPORT_SHEET)
     sheets: dict[str, object] = {"报告": _pieces(overview)}
     if len(primary) <= EXCEL_LAYOUT_LIMIT:
         tidy = con.sql(f"SELECT c.rid, c.\"table\", c.\"row\", c.\"column\", c.value FROM read_parquet('{_sql(cells)}') c "
@@ -195,8 +215,8 @@ def write_excel(con, primary: pd.DataFrame, cells: Path, findings: Path, measure
             "检查发现见 exports/findings.csv；本文件的“检查发现”为各机关年度未通过项数。"]})]
     sheets["指标"] = measures_sheet(con, measures)
     if len(primary) <= EXCEL_LAYOUT_LIMIT:
-        sheets["检查发现"] = [con.sql(f"SELECT f.* FROM read_parquet('{_sql(findings)}') f "
-                                  "SEMI JOIN prim USING (source)").df()]
+        sheets["检查发现"] = [_headed(con.sql(f"SELECT f.* FROM read_parquet('{_sql(findings)}') f "
+                                          "SEMI JOIN prim USING (source)").df(), FINDINGS_SHEET)]
     else:
         sheets["检查发现"] = failure_counts(con, findings)
     write_excel_stream(sheets, path)
@@ -265,9 +285,10 @@ def failure_counts(con, findings: Path) -> Iterator[pd.DataFrame]:
                                    "USING (source) WHERE status = 'fail' ORDER BY rule").fetchall()]
     counts = ", ".join(f"count(*) FILTER (WHERE rule = '{r}') AS \"{r}\"" for r in rules)
     if not rules:
-        yield pd.DataFrame(columns=["source", "agency", "year"])
+        yield pd.DataFrame(columns=["来源文件", "机关", "年度"])
         return
-    yield from _frames(con, f"SELECT source, agency, year, {counts} FROM read_parquet('{_sql(findings)}') f "
+    yield from _frames(con, f"SELECT source AS \"来源文件\", agency AS \"机关\", year AS \"年度\", {counts} "
+                            f"FROM read_parquet('{_sql(findings)}') f "
                             "SEMI JOIN prim USING (source) WHERE status = 'fail' GROUP BY source, agency, year "
                             "ORDER BY source, agency, year")
 
