@@ -84,6 +84,7 @@ REASON_KINDS: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(p, re.IGNOR
     (r"expected a regular report file", "不是普通文件（管道、设备或循环链接等），未读取"),
     (r"expected a report file of at most|expected a text, HTML or Markdown report of at most", "文件超过大小上限"),
     (r"expected a Word document whose XML is at most", "Word 文档解压后超过大小上限（疑似压缩炸弹）"),
+    (r"XML that declares entities", "Word 文档声明了 XML 实体（疑似实体扩展或外部实体攻击），拒绝读取"),
     (r"encrypted with a password|an encryption it cannot undo", "PDF 有密码保护，无法读取"),
     (r"expected a PDF with a text layer", "PDF 没有文字层（扫描件，需安装 OCR 扩展）"),
     (r"neither in a text layer nor by OCR", "页面上没有文字（文字层和文字识别均未读出）"),
