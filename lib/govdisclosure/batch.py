@@ -101,7 +101,7 @@ def _leave_interrupt_to_parent() -> None:
 
 
 @contextmanager
-def _interrupt_held() -> Iterator[None]:
+def _interrupt_ignored() -> Iterator[None]:
     """Start worker processes (and the render server) with Ctrl-C ignored: an ignored signal is
     inherited across ``exec`` and Python keeps it ignored, so one arriving while a worker or the
     server is still importing never ends there in a traceback.  The batch itself ignores Ctrl-C
@@ -147,7 +147,7 @@ class LocalRunner:
         :func:`.digest.digest_chunk`) in a reading worker."""
         from .digest import digest_job
 
-        with _interrupt_held():
+        with _interrupt_ignored():
             return self.parse_pool().submit(digest_job, job)
 
     def store_folder(self, folder: Path) -> str:
@@ -162,11 +162,11 @@ class LocalRunner:
     def submit_cross(self, task: dict) -> Future:
         from .cross import run_task
 
-        with _interrupt_held():
+        with _interrupt_ignored():
             return self.parse_pool().submit(run_task, task)
 
     def submit_render(self, job: dict) -> Future:
-        with _interrupt_held():
+        with _interrupt_ignored():
             return self.render_pool().submit(_render_in_worker, job)
 
     def reset_parse(self) -> None:
@@ -717,7 +717,7 @@ def _run(inputs, out: Path, *, workers, scheduler, fail_on, render, compare, exc
         from multiprocessing import forkserver
 
         _forkserver()
-        with _interrupt_held():
+        with _interrupt_ignored():
             forkserver.ensure_running()
     interrupted = False
     output_error = ""

@@ -118,7 +118,7 @@ def settings_of(settings: dict | None) -> tuple["AgencyTable | None", bool]:
 
 
 @functools.lru_cache(maxsize=4)
-def _agency_table(path: str, sha: str):
+def _agency_table(path: str, sha: str):  # ``sha``: an edited table at the same path is read again
     from .agencies import AgencyTable
 
     return AgencyTable.from_csv(path)

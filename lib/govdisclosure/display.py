@@ -34,6 +34,7 @@ from markupsafe import Markup, escape
 
 from . import __version__
 from .checks import at_or_above
+from .checks.reviews import counted
 from .errors import GovDisclosureError
 from .measures import KEY_MEASURES, MEASURE
 from .model import Report
@@ -261,17 +262,10 @@ def data_quality(report: Report) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["kind", "label", "cells"])
 
 
-def _dismissed(findings: pd.DataFrame) -> pd.Series:
-    """Whether each finding was dismissed by a reviewer (:func:`govdisclosure.apply_reviews`):
-    listed apart, never counted, marked or highlighted."""
-    if not len(findings) or "review" not in findings:
-        return pd.Series(False, index=findings.index)
-    return findings["review"].astype(str) == "dismissed"
-
-
 def _failing(findings: pd.DataFrame) -> pd.DataFrame:
-    """The failures that count: failed and not dismissed by a reviewer."""
-    return findings[(findings["status"] == "fail") & ~_dismissed(findings)] if len(findings) else findings
+    """The failures that count: failed and not dismissed by a reviewer (those are listed apart,
+    never counted, marked or highlighted)."""
+    return findings[(findings["status"] == "fail") & counted(findings)] if len(findings) else findings
 
 
 def finding_counts(findings: pd.DataFrame) -> dict[str, int]:
@@ -533,7 +527,7 @@ def findings(findings: pd.DataFrame, report: Report | None = None, claims: pd.Da
     order = list(SEVERITY_WORD) + sorted(set(findings["severity"].astype(str)) - set(SEVERITY_WORD)) \
         if len(findings) else []
     groups, undecided, dismissed = [], [], []
-    out = _dismissed(findings)
+    out = ~counted(findings)
     for label, f in findings.iterrows():
         target = None
         if label in first_cell and report is not None:

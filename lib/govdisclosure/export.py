@@ -168,25 +168,25 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """CSV in UTF-8 with a byte-order mark (Excel opens Chinese CSV correctly only with it),
     formulas defused (:func:`defuse_formulas`), written by Arrow's C++ writer (millions of cells
     a second)."""
+    with open(path, "wb") as handle:
+        handle.write("\ufeff".encode("utf-8"))
+        _write_csv(frame, handle)
+
+
+def _write_csv(frame: pd.DataFrame, handle) -> None:
     import pyarrow as pa
     from pyarrow import csv as pacsv
 
     table = pa.Table.from_pandas(defuse_formulas(frame.reset_index(drop=True)), preserve_index=False)
-    with open(path, "wb") as handle:
-        handle.write("\ufeff".encode("utf-8"))
-        pacsv.write_csv(table, handle, pacsv.WriteOptions(quoting_style="needed"))
+    pacsv.write_csv(table, handle, pacsv.WriteOptions(quoting_style="needed"))
 
 
 def csv_text(frame: pd.DataFrame) -> str:
     """The CSV :func:`write_csv` writes, as text without the byte-order mark (to print)."""
     import io
 
-    import pyarrow as pa
-    from pyarrow import csv as pacsv
-
-    table = pa.Table.from_pandas(defuse_formulas(frame.reset_index(drop=True)), preserve_index=False)
     buffer = io.BytesIO()
-    pacsv.write_csv(table, buffer, pacsv.WriteOptions(quoting_style="needed"))
+    _write_csv(frame, buffer)
     return buffer.getvalue().decode("utf-8")
 
 

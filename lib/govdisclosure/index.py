@@ -26,6 +26,7 @@ import pandas as pd
 
 from . import __version__
 from .display import environment, fmt_count, fmt_rate, plain
+from .checks.reviews import counted
 from .export import write_text
 from .names import year_text
 
@@ -132,8 +133,8 @@ def failure_counts(corpus: dict) -> pd.DataFrame:
         return given.pivot_table(index="source", columns="severity", values="n", aggfunc="sum", fill_value=0)
     findings = corpus.get("findings")
     fails = findings[findings["status"] == "fail"] if findings is not None and len(findings) else None
-    if fails is not None and "review" in fails:  # a reviewer's dismissed findings are not counted
-        fails = fails[fails["review"].astype(str) != "dismissed"]
+    if fails is not None:  # a reviewer's dismissed findings are not counted
+        fails = fails[counted(fails)]
     return fails.groupby(["source", "severity"]).size().unstack(fill_value=0) if fails is not None and len(fails) \
         else pd.DataFrame()
 

@@ -53,7 +53,7 @@ def check_inflation(data: bytes, path: str, limit: int = MAX_DOCX_XML_BYTES) -> 
                         if first and any(mark in chunk[:8192] for mark in _DTD_MARKS):
                             raise ReportReadError(
                                 path, "a Word document (Word never declares a DTD or XML entities)",
-                                f"XML that declares entities in {info.filename} (<!DOCTYPE …>): refused unread",
+                                f"XML that declares entities in {info.filename} (a DTD): refused unread",
                                 "entity expansion and external entities are attacks, not documents")
                         first = False
                         actual += len(chunk)
